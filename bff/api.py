@@ -1,0 +1,156 @@
+"""The BFF's HTTP API for the widget and integrators (`/v1/...`).
+
+Every endpoint but `/v1/session` needs a visitor token whose origin is the
+request's origin; the upstream session id always comes from the token, never
+from the request, so no visitor can reach another's conversation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .context import clean_scan_context, clean_ui_context
+from .errors import ApiError
+from .eventstream import EventStreamResponse
+from .origins import OriginPolicy
+from .relay import Reply, relay
+from .settings import Settings
+from .tokens import TokenIssuer, Visitor
+from .upstream import Upstream
+
+log = logging.getLogger("repchat.api")
+
+_SITE = re.compile(r"^[\w.-]{1,64}$")
+COMMAND_RESULTS = ("executed", "blocked", "failed")
+
+
+async def read_json(request: Request, limit: int) -> dict[str, Any]:
+    """The request body as a JSON object, refusing more than `limit` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "body_too_large", f"The request body is larger than {limit} bytes.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "body_too_large", f"The request body is larger than {limit} bytes.")
+        chunks.append(chunk)
+    if not size:
+        return {}
+    try:
+        body = orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError:
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
+    return body
+
+
+class ChatApi:
+    """Endpoints of `/v1`, sharing one upstream client, token issuer and origin policy."""
+
+    def __init__(self, settings: Settings, upstream: Upstream, issuer: TokenIssuer, origins: OriginPolicy) -> None:
+        self.settings = settings
+        self.upstream = upstream
+        self.issuer = issuer
+        self.origins = origins
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/v1/session", self.create_session, methods=["POST"]),
+            Route("/v1/messages", self.send_message, methods=["POST"]),
+            Route("/v1/compact", self.compact, methods=["POST"]),
+            Route("/v1/context-usage", self.context_usage, methods=["GET"]),
+            Route("/v1/commands", self.report_command, methods=["POST"]),
+        ]
+
+    def _allowed_origin(self, request: Request) -> str:
+        origin = self.origins.request_origin(request)
+        if not origin:
+            raise ApiError(403, "origin_missing", "The request has no Origin header.")
+        if not self.origins.allows(origin):
+            raise ApiError(403, "origin_not_allowed", f"The origin {origin} may not use this chat.")
+        return origin
+
+    def _visitor(self, request: Request) -> Visitor:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "token_missing", "A visitor token is required (Authorization: Bearer).")
+        visitor = self.issuer.read(token.strip())
+        if self._allowed_origin(request) != visitor.origin:
+            raise ApiError(403, "origin_mismatch", "The visitor token was issued to another origin.")
+        return visitor
+
+    async def create_session(self, request: Request) -> Response:
+        origin = self._allowed_origin(request)
+        body = await read_json(request, self.settings.max_body_bytes)
+        site = body.get("site", "default")
+        if not isinstance(site, str) or not _SITE.match(site):
+            raise ApiError(422, "invalid_site", "site must be 1 to 64 letters, digits, dots, dashes or underscores.")
+        clean_scan_context(body.get("scanContext"))
+        session_id = await self.upstream.create_session(self.settings.profile_id)
+        token, expires = self.issuer.issue(Visitor(session_id, site, origin))
+        expires_at = dt.datetime.fromtimestamp(expires, dt.UTC).isoformat().replace("+00:00", "Z")
+        return JSONResponse({"token": token, "expiresAt": expires_at, "site": site}, status_code=201)
+
+    def _message_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        content = body.get("content")
+        if not isinstance(content, str) or not content.strip():
+            raise ApiError(422, "invalid_content", "content must be a non-empty string.")
+        limit = self.settings.max_message_chars
+        if len(content) > limit:
+            raise ApiError(422, "message_too_long", f"The message is longer than {limit} characters.")
+        upstream_body: dict[str, Any] = {"content": content.strip()}
+        ui_context = clean_ui_context(body.get("uiContext"))
+        scan_context = clean_scan_context(body.get("scanContext"))
+        if ui_context:
+            upstream_body["uiContext"] = ui_context
+        if scan_context:
+            upstream_body["scanContext"] = scan_context
+        return upstream_body
+
+    def _stream(self, path: str, body: dict[str, Any], reply: Reply) -> EventStreamResponse:
+        @asynccontextmanager
+        async def source() -> AsyncIterator[AsyncIterator[bytes]]:
+            async with self.upstream.stream(path, body) as events:
+                yield relay(events, reply)
+
+        return EventStreamResponse(
+            source, heartbeat=self.settings.heartbeat, send_timeout=self.settings.send_timeout
+        )
+
+    async def send_message(self, request: Request) -> Response:
+        visitor = self._visitor(request)
+        body = self._message_body(await read_json(request, self.settings.max_body_bytes))
+        reply = Reply(self.origins.allows)
+        return self._stream(f"/chat/sessions/{visitor.session_id}/messages", body, reply)
+
+    async def compact(self, request: Request) -> Response:
+        visitor = self._visitor(request)
+        reply = Reply(self.origins.allows, compact=True)
+        return self._stream(f"/chat/sessions/{visitor.session_id}/compact", {}, reply)
+
+    async def context_usage(self, request: Request) -> Response:
+        visitor = self._visitor(request)
+        return JSONResponse(await self.upstream.context_usage(visitor.session_id))
+
+    async def report_command(self, request: Request) -> Response:
+        visitor = self._visitor(request)
+        body = await read_json(request, self.settings.max_body_bytes)
+        command, result = body.get("command"), body.get("result")
+        if not isinstance(command, dict) or not isinstance(command.get("type"), str):
+            raise ApiError(422, "invalid_command", "command must be an object with a type.")
+        if result not in COMMAND_RESULTS:
+            raise ApiError(422, "invalid_result", f"result must be one of {', '.join(COMMAND_RESULTS)}.")
+        answer = await self.upstream.report_command(visitor.session_id, command, result)
+        return JSONResponse({"ok": True, "commandId": answer.get("commandId")})

@@ -1,0 +1,68 @@
+"""The app factory: one Starlette app wired from `Settings`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from . import __version__
+from .api import ChatApi
+from .errors import ApiError, api_error_handler
+from .origins import OriginPolicy
+from .settings import Settings, load_settings
+from .tokens import TokenIssuer
+from .upstream import Upstream
+
+log = logging.getLogger("repchat")
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok", "version": __version__})
+
+
+def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """The BFF as an ASGI app. `upstream_transport` lets an embedder route upstream calls in-process."""
+    origins = OriginPolicy(settings.allowed_origins or (settings.public_origin,), settings.public_origin)
+    upstream = Upstream(settings, transport=upstream_transport)
+    api = ChatApi(settings, upstream, TokenIssuer(settings.secret_keys, settings.token_ttl), origins)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await upstream.aclose()
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz), *api.routes()]
+    middleware = [
+        Middleware(
+            CORSMiddleware,
+            allow_origin_regex=origins.regex,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "last-event-id"],
+            expose_headers=["retry-after", "x-repchat-version"],
+            max_age=600,
+        )
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={ApiError: api_error_handler},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.upstream = upstream
+    app.state.origins = origins
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """Entry point for `uvicorn --factory` and for worker processes."""
+    return create_app(load_settings())

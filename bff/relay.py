@@ -1,0 +1,118 @@
+"""Turn one upstream reply into the normalised event stream of DESIGN.md.
+
+`Reply` is the state of one reply (the text so far, whether it ended) and
+maps each upstream `Event` to at most one browser event; `relay` drives it
+over an upstream stream and writes the frames. Any way the upstream can fail
+mid-stream ends as exactly one `error` event.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from .commands import OriginCheck, split_commands
+from .sse import encode
+from .upstream import error_for_transport
+from .upstream_events import Event
+
+log = logging.getLogger("repchat.relay")
+
+INTERRUPTED = {
+    "code": "interrupted",
+    "message": "The reply was interrupted before it finished.",
+    "retryable": True,
+}
+
+
+class Reply:
+    """One reply being relayed: what was said so far, and how it ended."""
+
+    def __init__(self, origin_ok: OriginCheck, compact: bool = False) -> None:
+        self.origin_ok = origin_ok
+        self.compact = compact
+        self.parts: list[str] = []
+        self.commands: list[dict[str, Any]] = []
+        self.finished = False
+
+    def on_event(self, event: Event) -> tuple[str, dict[str, Any]] | None:
+        """The browser event for one upstream event, if any."""
+        if self.finished:
+            return None
+        if event.kind == "token":
+            self.parts.append(event.data["content"])
+            return "token", event.data
+        if event.kind == "command":
+            self.commands.append(event.data["command"])
+            return None
+        if event.kind == "error":
+            self.finished = True
+            return "error", event.data
+        if event.kind == "done":
+            self.finished = True
+            return "done", self._done(event.data)
+        return None
+
+    def on_end(self) -> tuple[str, dict[str, Any]] | None:
+        """The upstream closed the stream: without `done`, that is an interruption."""
+        if self.finished:
+            return None
+        self.finished = True
+        return "error", INTERRUPTED
+
+    def on_failure(self, exc: Exception) -> tuple[str, dict[str, Any]] | None:
+        if self.finished:
+            return None
+        self.finished = True
+        if isinstance(exc, httpx.TransportError):
+            return "error", error_for_transport(exc).as_event()
+        log.exception("relay failed", exc_info=exc)
+        return "error", {"code": "internal", "message": "The reply failed.", "retryable": True}
+
+    def _done(self, data: dict[str, Any]) -> dict[str, Any]:
+        text = "".join(self.parts)
+        if self.compact:
+            return {
+                "summary": data["summary"] or data["content"] or text,
+                "compactedMessages": data["compactedMessages"],
+                "usage": data["usage"],
+            }
+        commands, blocked = split_commands(self.commands + data["commands"], self.origin_ok)
+        for note in blocked:
+            log.info("blocked a %s command: %s", note["type"], note["reason"])
+        done: dict[str, Any] = {
+            "message": {"id": data["id"], "content": data["content"] if data["content"] is not None else text},
+            "commands": commands,
+            "usage": data["usage"],
+        }
+        if blocked:
+            done["blockedCommands"] = blocked
+        return done
+
+
+async def relay(events: AsyncIterator[Event], reply: Reply) -> AsyncIterator[bytes]:
+    """Encoded browser frames for an upstream event stream, ids `<stream>.<n>`."""
+    stream_id = secrets.token_hex(6)
+    count = 0
+
+    def frame(item: tuple[str, dict[str, Any]]) -> bytes:
+        nonlocal count
+        count += 1
+        return encode(item[0], item[1], f"{stream_id}.{count}")
+
+    try:
+        async for event in events:
+            item = reply.on_event(event)
+            if item is not None:
+                yield frame(item)
+            if reply.finished:
+                return
+        item = reply.on_end()
+    except httpx.TransportError as exc:
+        item = reply.on_failure(exc)
+    if item is not None:
+        yield frame(item)
