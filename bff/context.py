@@ -37,7 +37,7 @@ _SECRET_PARAM = re.compile(
     r"^(.*token.*|.*secret.*|.*key|pass.*|pwd|auth.*|code|sig|signature|session.*|sid|otp)$",
     re.IGNORECASE,
 )
-_DIGIT_RUN = re.compile(r"(?:\d[ -]?){9,}\d?")
+_DIGIT_RUN = re.compile(r"\d(?:[ -]?\d){8,}")
 
 
 def _luhn_ok(digits: str) -> bool:

@@ -30,6 +30,13 @@ from .wire import BOM, Framer
 
 log = logging.getLogger("repchat.emulator")
 
+HOSTILE_COMMANDS = [
+    {"type": "navigate", "url": "javascript:alert(document.domain)"},
+    {"type": "navigate", "url": "https://phish.example/login"},
+    {"type": "run_script", "code": "alert(1)"},
+    {"type": "fill_form", "form": "#login", "fields": {"password": "hunter2"}},
+]
+
 SCENARIO_HEADER = "x-emulator-fault"
 
 
@@ -237,6 +244,8 @@ class Emulator:
             outcome="streaming", tokensSent=0,
         )
         framer = Framer(scenario)
+        if scenario.hostile_commands:
+            answer.commands += HOSTILE_COMMANDS
 
         def done() -> bytes:
             message = session.add("assistant", answer.text)

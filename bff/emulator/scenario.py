@@ -16,7 +16,8 @@ Wire variants (upstream-contract.md's tolerated list): event-lines (an
 type key), text-events (tokens named `text`), token-key=content|token|text|
 delta, crlf, cr, split=N (N-byte network chunks), bom, comments, unknown-events,
 ids (id: and retry: fields), multiline-data, done=full|string|empty|bare|
-commands-top, command-event, error=full|message|detail|string.
+commands-top, command-event, error=full|message|detail|string, and
+hostile-commands (commands no page should run, for the allowlists).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Scenario:
     done: str = "full"
     command_event: bool = False
     error: str = "full"
+    hostile_commands: bool = False
 
     def updated(self, spec: str | None) -> Scenario:
         """This scenario with the items of `spec` applied on top."""
@@ -96,7 +98,7 @@ def _parse_item(item: str) -> dict[str, Any]:
         "no-done": "no_done", "event-lines": "event_lines", "event-only": "event_only",
         "text-events": "text_events", "bom": "bom", "comments": "comments",
         "unknown-events": "unknown_events", "ids": "ids", "multiline-data": "multiline_data",
-        "command-event": "command_event",
+        "command-event": "command_event", "hostile-commands": "hostile_commands",
     }
     if name in flags and not value:
         return {flags[name]: True}

@@ -1,0 +1,107 @@
+"""`repchat` as a user runs it: real processes, real ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from httpx_sse import connect_sse
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def repchat(*args: str, env: dict[str, str] | None = None, **options) -> subprocess.Popen:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("REPCHAT_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "bff.cli", *args], env={**clean, **(env or {})},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **options,
+    )
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(process.stdout.read())
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} never became healthy")
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[tuple[str, subprocess.Popen]]:
+    port = free_port()
+    process = repchat("demo", "--port", str(port), "--delay", "0", "--gap", "0")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(f"{url}/healthz", process)
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_demo_says_where_to_go_and_which_upstream(demo):
+    url, process = demo
+    banner = [process.stdout.readline() for _ in range(4)]
+    assert any(f"{url}/demo" in line for line in banner)
+    assert any("embedded emulator" in line for line in banner)
+
+
+def test_demo_answers_the_readme_curl_flow(demo):
+    """Session, then "What does it cost?": several tokens and a navigate to /pricing."""
+    url, _ = demo
+    origin = {"Origin": url}
+    session = httpx.post(f"{url}/v1/session", json={}, headers=origin)
+    assert session.status_code == 201
+    headers = {**origin, "Authorization": f"Bearer {session.json()['token']}"}
+    with httpx.Client() as client, connect_sse(
+        client, "POST", f"{url}/v1/messages", json={"content": "What does it cost?"}, headers=headers
+    ) as source:
+        events = list(source.iter_sse())
+    assert sum(event.event == "token" for event in events) > 5
+    assert events[-1].event == "done"
+    assert '"commands":[{"type":"navigate","url":"/pricing"}]' in events[-1].data
+
+
+def test_serve_refuses_to_start_without_its_settings():
+    process = repchat("serve", "--port", str(free_port()))
+    output, _ = process.communicate(timeout=20)
+    assert process.returncode == 2
+    for name in ("REPCHAT_UPSTREAM_URL", "REPCHAT_UPSTREAM_API_KEY", "REPCHAT_SECRET_KEYS"):
+        assert name in output
+    partial = repchat("serve", env={"REPCHAT_UPSTREAM_URL": "http://127.0.0.1:1", "REPCHAT_SECRET_KEYS": "k"})
+    output, _ = partial.communicate(timeout=20)
+    assert partial.returncode == 2 and "REPCHAT_UPSTREAM_API_KEY" in output and "REPCHAT_SECRET_KEYS" not in output
+
+
+def test_serve_runs_against_a_separate_emulator():
+    emulator_port, bff_port = free_port(), free_port()
+    emulator = repchat("emulator", "--port", str(emulator_port), "--api-key", "k-123", "--delay", "0", "--gap", "0")
+    env = {
+        "REPCHAT_UPSTREAM_URL": f"http://127.0.0.1:{emulator_port}", "REPCHAT_UPSTREAM_API_KEY": "k-123",
+        "REPCHAT_SECRET_KEYS": "s1", "REPCHAT_ALLOWED_ORIGINS": "https://shop.example",
+    }
+    bff = repchat("serve", "--port", str(bff_port), "--workers", "2", env=env)
+    try:
+        wait_healthy(f"http://127.0.0.1:{emulator_port}/health", emulator)
+        wait_healthy(f"http://127.0.0.1:{bff_port}/healthz", bff)
+        session = httpx.post(f"http://127.0.0.1:{bff_port}/v1/session", json={}, headers={"Origin": "https://shop.example"})
+        assert session.status_code == 201
+    finally:
+        for process in (bff, emulator):
+            process.terminate()
+            process.wait(10)
