@@ -18,6 +18,8 @@ from . import __version__
 from .api import ChatApi
 from .errors import ApiError, api_error_handler
 from .origins import OriginPolicy
+from .pages import page_routes
+from .profiles import load_profiles
 from .settings import Settings, load_settings
 from .tokens import TokenIssuer
 from .upstream import Upstream
@@ -40,7 +42,9 @@ def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTranspo
         yield
         await upstream.aclose()
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz), *api.routes()]
+    profiles = load_profiles(settings.profiles_dir or None)
+    profile = profiles.get(settings.profile_id) or next(iter(profiles.values()))
+    routes: list[BaseRoute] = [Route("/healthz", healthz), *api.routes(), *page_routes(settings, profile)]
     middleware = [
         Middleware(
             CORSMiddleware,

@@ -42,6 +42,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     max_message_chars: int = 4000
     log_level: str = "info"
+    demo_site: bool = True
+    profiles_dir: str = ""
 
     @property
     def public_origin(self) -> str:
@@ -72,8 +74,19 @@ def _as_tuple(raw: Any) -> tuple[str, ...]:
     raise TypeError(raw)
 
 
+def _as_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
 # Annotations are strings here (postponed evaluation), so parsers key on them.
-_PARSERS = {"str": str, "int": int, "float": float, "tuple[str, ...]": _as_tuple}
+_PARSERS = {"str": str, "int": int, "float": float, "bool": _as_bool, "tuple[str, ...]": _as_tuple}
 
 
 def _coerce(name: str, annotation: str, raw: Any) -> Any:

@@ -1,0 +1,135 @@
+// Runs the UI commands a reply carries, each through a guard: navigation
+// stays on the site, selectors stay in the host document (never the
+// widget), forms never get secrets. Each run returns what happened, so the
+// transcript can say it and server:true commands can be reported.
+
+const FILLABLE_SKIP = new Set(["password", "hidden", "file", "submit", "button", "reset", "image"]);
+
+/** The absolute URL to navigate to, or a {blocked} reason. */
+export function checkNavigate(url, pageHref, allowedOrigins = []) {
+  if (typeof url !== "string" || !url) return { blocked: "no URL" };
+  let target;
+  try {
+    target = new URL(url, pageHref);
+  } catch (_) {
+    return { blocked: "not a URL" };
+  }
+  if (target.protocol !== "http:" && target.protocol !== "https:") return { blocked: target.protocol + " links" };
+  const here = new URL(pageHref).origin;
+  if (target.origin !== here && !allowedOrigins.includes(target.origin)) return { blocked: target.origin };
+  return { url: target.href };
+}
+
+/** An element of the host document for a selector; never the widget or inside it. */
+export function findTarget(doc, selector, host) {
+  if (typeof selector !== "string" || !selector || selector.length > 200) return null;
+  let element = null;
+  try {
+    element = doc.querySelector(selector);
+  } catch (_) {
+    return null;
+  }
+  if (!element || (host && (element === host || host.contains(element) || element.contains(host)))) return null;
+  return element;
+}
+
+function fillable(field) {
+  const autocomplete = String(field.getAttribute("autocomplete") || "").toLowerCase();
+  return !(
+    FILLABLE_SKIP.has(String(field.type || "").toLowerCase()) ||
+    autocomplete.includes("one-time-code") ||
+    /(^|\s)cc-/.test(autocomplete) ||
+    field.closest("[data-repchat-private]") ||
+    field.disabled ||
+    field.readOnly
+  );
+}
+
+function setValue(field, value) {
+  // Use the native setter so frameworks that track value changes notice.
+  const proto = Object.getPrototypeOf(field);
+  const descriptor = Object.getOwnPropertyDescriptor(proto, "value");
+  if (descriptor && descriptor.set) descriptor.set.call(field, value);
+  else field.value = value;
+  field.dispatchEvent(new Event("input", { bubbles: true }));
+  field.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+function label(element, fallback) {
+  return element.getAttribute("aria-label") || (element.id ? "#" + element.id : fallback);
+}
+
+/**
+ * Run one command. env: {doc, win, host, handlers, allowedOrigins, navigate,
+ * reducedMotion}. Resolves to {result: executed|blocked|failed|ignored, note, key}.
+ */
+export async function runCommand(command, env) {
+  const type = command && command.type;
+  const handler = env.handlers[type];
+  try {
+    if (handler) {
+      const ok = await handler(command);
+      return { result: ok === false ? "failed" : "executed", key: "navigated", note: command.label || type };
+    }
+    if (type === "navigate") {
+      const checked = checkNavigate(command.url, env.win.location.href, env.allowedOrigins);
+      if (checked.blocked) return { result: "blocked", key: "blocked", note: "navigate to " + checked.blocked };
+      return { result: "executed", key: "navigated", note: command.label || new URL(checked.url).pathname, url: checked.url };
+    }
+    if (type === "open_modal") {
+      const id = String(command.id || "");
+      const byId = id && env.doc.getElementById(id);
+      if (byId && byId.tagName === "DIALOG" && !(env.host && env.host.contains(byId))) {
+        if (!byId.open) byId.showModal();
+        return { result: "executed", key: "openedModal", note: label(byId, id) };
+      }
+      const optedIn = id && findTarget(env.doc, "[data-repchat-modal=\"" + id.replace(/["\\]/g, "") + "\"]", env.host);
+      if (optedIn) {
+        if (optedIn.tagName === "DIALOG") optedIn.showModal();
+        else optedIn.hidden = false;
+        optedIn.dispatchEvent(new CustomEvent("repchat:open", { bubbles: true, detail: command }));
+        return { result: "executed", key: "openedModal", note: label(optedIn, id) };
+      }
+      return { result: "blocked", key: "blocked", note: "open " + (id || "a window") };
+    }
+    if (type === "scroll_to" || type === "highlight") {
+      const target = findTarget(env.doc, command.selector, env.host);
+      if (!target) return { result: "blocked", key: "blocked", note: String(command.selector).slice(0, 60) };
+      target.scrollIntoView({ behavior: env.reducedMotion ? "auto" : "smooth", block: "center" });
+      if (type === "highlight") highlight(target, env);
+      return { result: "executed", key: type === "highlight" ? "highlighted" : "scrolled", note: label(target, command.selector) };
+    }
+    if (type === "fill_form") {
+      const form = findTarget(env.doc, command.form, env.host);
+      if (!form || form.tagName !== "FORM" || form.closest("[data-repchat-private]")) {
+        return { result: "blocked", key: "blocked", note: "fill " + String(command.form).slice(0, 60) };
+      }
+      let filled = 0;
+      for (const [name, value] of Object.entries(command.fields || {})) {
+        const field = form.elements.namedItem(name);
+        if (!field || !field.tagName || !fillable(field)) continue;
+        setValue(field, String(value).slice(0, 500));
+        filled++;
+      }
+      if (!filled) return { result: "blocked", key: "blocked", note: "fill " + String(command.form).slice(0, 60) };
+      return { result: "executed", key: "filled", count: filled, note: String(filled) };
+    }
+  } catch (error) {
+    return { result: "failed", key: "blocked", note: type + ": " + (error && error.message) };
+  }
+  return { result: "ignored" };
+}
+
+function highlight(element, env) {
+  const style = element.style;
+  const before = [style.outline, style.outlineOffset, style.transition];
+  // CSSOM property writes are allowed under a strict CSP (style attributes in markup are not).
+  style.transition = env.reducedMotion ? "" : "outline-color .4s";
+  style.outline = "3px solid " + (env.accent || "#2563eb");
+  style.outlineOffset = "4px";
+  element.setAttribute("data-repchat-highlight", "");
+  env.win.setTimeout(() => {
+    [style.outline, style.outlineOffset, style.transition] = before;
+    element.removeAttribute("data-repchat-highlight");
+  }, 4000);
+}

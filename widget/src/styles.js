@@ -1,0 +1,77 @@
+// The widget's styles, adopted into its shadow root as a constructable
+// stylesheet: no <style> element and no style attribute, so a host page's
+// strict Content-Security-Policy (style-src 'self') does not block them,
+// and host CSS cannot reach in. Theme with the --rc-* custom properties.
+const CSS = `
+:host{all:initial;position:fixed;z-index:2147483000;bottom:20px;right:20px;
+ --rc-accent:#2563eb;--rc-accent-text:#fff;--rc-bg:#fff;--rc-text:#0f172a;--rc-muted:#475569;
+ --rc-bubble:#f1f5f9;--rc-border:#e2e8f0;--rc-radius:16px;--rc-font:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+ --rc-size:15px;--rc-width:380px;--rc-height:620px;--rc-error:#b91c1c;--rc-focus:#1d4ed8;
+ font-family:var(--rc-font);font-size:var(--rc-size);color:var(--rc-text);line-height:1.45}
+:host([data-position=left]){right:auto;left:20px}
+:host([data-mode=inline]){position:relative;bottom:auto;right:auto;left:auto;display:block;z-index:auto}
+@media (prefers-color-scheme:dark){:host(:not([data-theme=light])){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}}
+:host([data-theme=dark]){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}
+*{box-sizing:border-box}
+[hidden]{display:none!important}
+.sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
+button{font:inherit;color:inherit;cursor:pointer}
+:focus-visible{outline:3px solid var(--rc-focus);outline-offset:2px}
+.launcher{width:60px;height:60px;border-radius:50%;border:0;background:var(--rc-accent);color:var(--rc-accent-text);
+ box-shadow:0 8px 24px rgba(15,23,42,.25);display:grid;place-items:center;position:relative}
+.launcher svg{width:28px;height:28px}
+.badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;display:grid;place-items:center;padding:0 5px}
+.panel{position:absolute;bottom:76px;right:0;width:var(--rc-width);height:min(var(--rc-height),calc(100dvh - 120px));
+ background:var(--rc-bg);color:var(--rc-text);border:1px solid var(--rc-border);border-radius:var(--rc-radius);
+ box-shadow:0 16px 48px rgba(15,23,42,.28);display:flex;flex-direction:column;overflow:hidden}
+:host([data-position=left]) .panel{right:auto;left:0}
+:host([data-mode=inline]) .panel{position:relative;bottom:auto;width:100%;height:var(--rc-height);box-shadow:none}
+:host([data-mode=fullscreen]) .panel,.panel.full{position:fixed;inset:0;width:auto;height:var(--rc-vh,100dvh);border-radius:0;border:0}
+@media (max-width:640px){:host(:not([data-mode=inline])) .panel{position:fixed;inset:0;width:auto;height:var(--rc-vh,100dvh);border-radius:0;border:0}}
+header{display:flex;align-items:center;gap:12px;padding:14px 16px;background:var(--rc-accent);color:var(--rc-accent-text);padding-top:max(14px,env(safe-area-inset-top))}
+.avatar{width:38px;height:38px;border-radius:50%;background:rgba(255,255,255,.22);display:grid;place-items:center;font-weight:700;flex:none}
+.who{flex:1;min-width:0}
+h2{margin:0;font-size:1.05em;font-weight:650}
+.sub{margin:0;font-size:.85em;opacity:.92}
+.close{border:0;background:transparent;color:inherit;width:40px;height:40px;border-radius:50%;font-size:24px;line-height:1}
+.close:hover{background:rgba(255,255,255,.18)}
+.log{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:10px;overscroll-behavior:contain}
+.msg{max-width:85%;padding:9px 13px;border-radius:14px;background:var(--rc-bubble);overflow-wrap:anywhere;white-space:normal}
+.msg.user{align-self:flex-end;background:var(--rc-accent);color:var(--rc-accent-text);border-bottom-right-radius:4px;white-space:pre-wrap}
+.msg.bot{align-self:flex-start;border-bottom-left-radius:4px}
+.msg p,.msg ul,.msg ol,.msg pre,.msg blockquote,.msg h3,.msg h4,.msg h5,.msg h6{margin:0 0 .5em}
+.msg>:last-child{margin-bottom:0}
+.msg ul,.msg ol{padding-left:1.3em}
+.msg h3,.msg h4,.msg h5,.msg h6{font-size:1em}
+.msg a{color:inherit;text-decoration:underline}
+.msg code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em;background:rgba(100,116,139,.18);padding:.1em .3em;border-radius:4px}
+.msg pre{background:#0f172a;color:#e2e8f0;padding:10px;border-radius:8px;overflow-x:auto}
+.msg pre code{background:none;padding:0;color:inherit}
+.msg blockquote{border-left:3px solid var(--rc-border);padding-left:10px;color:var(--rc-muted)}
+.state{display:block;margin-top:6px;font-size:.85em;color:var(--rc-muted)}
+.msg.error{background:transparent;border:1px solid var(--rc-error);color:var(--rc-error)}
+.retry{margin-top:8px;display:inline-block;border:1px solid currentColor;background:transparent;border-radius:999px;padding:4px 12px;font-size:.9em}
+.note{align-self:center;font-size:.82em;color:var(--rc-muted);text-align:center;max-width:90%}
+.typing{display:inline-flex;gap:4px;padding:4px 2px}
+.typing i{width:7px;height:7px;border-radius:50%;background:var(--rc-muted);animation:blink 1.2s infinite ease-in-out}
+.typing i:nth-child(2){animation-delay:.2s}.typing i:nth-child(3){animation-delay:.4s}
+@keyframes blink{0%,80%,100%{opacity:.25}40%{opacity:1}}
+.chips{display:flex;flex-wrap:wrap;gap:6px;padding:0 16px 8px}
+.chip{border:1px solid var(--rc-accent);color:var(--rc-text);background:transparent;border-radius:999px;padding:5px 12px;font-size:.9em}
+form{display:flex;gap:8px;align-items:flex-end;padding:10px 12px;border-top:1px solid var(--rc-border);padding-bottom:max(10px,env(safe-area-inset-bottom))}
+textarea{flex:1;resize:none;border:1px solid var(--rc-border);border-radius:12px;padding:9px 12px;font:inherit;font-size:16px;
+ color:var(--rc-text);background:var(--rc-bg);max-height:140px;min-height:42px;line-height:1.4}
+textarea::placeholder{color:var(--rc-muted)}
+.send,.stop{width:42px;height:42px;border-radius:50%;border:0;background:var(--rc-accent);color:var(--rc-accent-text);display:grid;place-items:center;flex:none}
+.send:disabled{opacity:.5;cursor:default}
+.send svg,.stop svg{width:20px;height:20px}
+.foot{margin:0;padding:0 12px 8px;font-size:.75em;color:var(--rc-muted);text-align:center}
+@media (prefers-reduced-motion:reduce){.typing i{animation:none;opacity:.6}*{scroll-behavior:auto!important;transition:none!important}}
+`;
+
+/** Adopt the stylesheet into a shadow root (constructable sheets, CSP-safe). */
+export function applyStyles(root) {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(CSS);
+  root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+}
