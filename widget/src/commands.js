@@ -55,8 +55,12 @@ function setValue(field, value) {
   field.dispatchEvent(new Event("change", { bubbles: true }));
 }
 
+/** What to call an element in the transcript: its accessible name if it has one. */
 function label(element, fallback) {
-  return element.getAttribute("aria-label") || (element.id ? "#" + element.id : fallback);
+  const labelledBy = element.getAttribute("aria-labelledby");
+  const named = labelledBy && element.ownerDocument.getElementById(labelledBy.split(" ")[0]);
+  const name = element.getAttribute("aria-label") || (named && named.textContent.trim());
+  return (name && name.slice(0, 60)) || (element.id ? "#" + element.id : fallback);
 }
 
 /**

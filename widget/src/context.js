@@ -32,7 +32,9 @@ export function describe(element) {
   if (attr("data-repchat-id")) return attr("data-repchat-id");
   if (element.id) return "#" + element.id;
   if (attr("aria-label")) return attr("aria-label").slice(0, MAX_TEXT);
-  const text = String(element.textContent || "").replace(/\s+/g, " ").trim();
+  // A form control is named by its label, never by what was typed into it.
+  const owner = element.labels && element.labels[0];
+  const text = String((owner || element).textContent || attr("name") || "").replace(/\s+/g, " ").trim();
   return text ? text.slice(0, MAX_TEXT) : (element.tagName || "element").toLowerCase();
 }
 

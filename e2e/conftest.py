@@ -1,0 +1,124 @@
+"""The real widget bundle in a real Chromium, against real servers on loopback.
+
+The browser is chosen in one place: REPCHAT_CHROMIUM if set, else the
+browser Playwright installed itself, else the system's Chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from bff.app import create_app
+from bff.serving import BackgroundServer
+from tests.conftest import RunningEmulator, bff_settings, start_emulator
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+pytestmark = pytest.mark.e2e
+
+
+def chromium_executable(playwright: Playwright) -> str | None:
+    """REPCHAT_CHROMIUM, else Playwright's own browser if installed, else the system's."""
+    override = os.environ.get("REPCHAT_CHROMIUM")
+    if override:
+        return override
+    if Path(playwright.chromium.executable_path).exists():
+        return None  # Playwright finds its own
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("no Chromium on this machine: install one or set REPCHAT_CHROMIUM")
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=chromium_executable(playwright), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    """An emulator, a BFF serving the demo site, and a plain host page on another origin."""
+
+    emulator: RunningEmulator
+    bff: str
+    host: str
+
+
+def host_page(bff: str) -> Starlette:
+    """A site owner's plain page on another origin, with the README's script tag pasted in."""
+
+    async def page(request) -> HTMLResponse:
+        title = request.query_params.get("title", "A plain page")
+        return HTMLResponse(
+            f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>Plain host page</h1><p id="para">Some content.</p>
+<script src="{bff}/widget.js" data-site="plain" async></script></body></html>"""
+        )
+
+    return Starlette(routes=[Route("/", page), Route("/other", page)])
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    emulator = start_emulator(token_gap=0.01)
+    port = free_port()
+    bff_url = f"http://127.0.0.1:{port}"
+    host_port = free_port()
+    settings = bff_settings(
+        emulator.url,
+        public_url=bff_url,
+        allowed_origins=(bff_url, f"http://127.0.0.1:{host_port}"),
+    )
+    bff = BackgroundServer(create_app(settings), port=port)
+    host = BackgroundServer(host_page(bff_url), port=host_port)
+    bff.start()
+    host.start()
+    yield Stack(emulator, bff_url, host.url)
+    for server in (host, bff, emulator.server):
+        server.stop()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    assert not errors, f"uncaught errors in the page: {errors}"
