@@ -23,6 +23,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..profiles import load_profiles
+from .composer import Answer, long_reply
 from .scenario import Scenario, ScenarioError, take_directive
 from .store import Session, Store, Window, new_id
 from .tokenizer import stream_pieces
@@ -243,6 +244,8 @@ class Emulator:
             scanContext=body.get("scanContext"), scenario=str(directive or request.headers.get(SCENARIO_HEADER) or ""),
             outcome="streaming", tokensSent=0,
         )
+        if scenario.words:
+            answer = Answer(long_reply(scenario.words))
         framer = Framer(scenario)
         if scenario.hostile_commands:
             answer.commands += HOSTILE_COMMANDS

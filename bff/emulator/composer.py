@@ -15,6 +15,7 @@ from typing import Any
 
 from ..profiles import Profile
 from .retrieval import Bm25
+from .tokenizer import stream_pieces
 
 PRICING = re.compile(r"\b(costs?|price[sd]?|pricing|plans?|how much|expensive|cheap|pay)\b")
 SALES = re.compile(
@@ -152,3 +153,25 @@ class Composer:
                 question = message["content"].strip()
                 asked.append(f"\"{question[:60]}{'...' if len(question) > 60 else ''}\"")
         return "Recap so far: the visitor asked " + "; then ".join(asked) + "."
+
+
+LOREM = (
+    "Lumen turns raw product events into answers your whole team can read. "
+    "Funnels show where people drop off, and **retention cohorts** show who comes back. "
+    "Journeys reveal the paths people *really* take, with `track()` calls you already have."
+)
+
+
+def long_reply(tokens: int) -> str:
+    """A deterministic markdown reply of about `tokens` stream pieces: paragraphs, lists and code."""
+    parts: list[str] = []
+    section = 0
+    while len(stream_pieces("\n\n".join(parts))) < tokens:
+        section += 1
+        parts.append(f"### Part {section}")
+        parts.append(LOREM)
+        parts.append("- funnels by step\n- cohorts by week\n- journeys by path")
+        if section % 3 == 0:
+            parts.append('```js\nlumen.track("signup", { plan: "team", step: ' + str(section) + " });\n```")
+    pieces = stream_pieces("\n\n".join(parts))
+    return "".join(pieces[:tokens])

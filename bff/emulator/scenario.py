@@ -9,7 +9,8 @@ Faults: status=CODE (HTTP error before the stream), error-after=N (error
 event after N tokens), drop-after=N (connection dropped after N tokens),
 stall=S or stall=S@N (silence of S seconds after N tokens), malformed=N (a
 broken JSON frame after N tokens), no-done (stream ends without done),
-oversized=BYTES (one huge token frame), delay=SECONDS, gap=SECONDS.
+oversized=BYTES (one huge token frame), delay=SECONDS, gap=SECONDS, and
+words=N (a long markdown reply of about N tokens, for benchmarks).
 
 Wire variants (upstream-contract.md's tolerated list): event-lines (an
 `event:` line as well as the type key), event-only (an `event:` line and no
@@ -64,6 +65,7 @@ class Scenario:
     command_event: bool = False
     error: str = "full"
     hostile_commands: bool = False
+    words: int | None = None
 
     def updated(self, spec: str | None) -> Scenario:
         """This scenario with the items of `spec` applied on top."""
@@ -107,7 +109,7 @@ def _parse_item(item: str) -> dict[str, Any]:
         if status not in STATUSES:
             raise ScenarioError(f"status must be one of {sorted(STATUSES)}")
         return {"status": status}
-    if name in ("error-after", "drop-after", "malformed", "oversized"):
+    if name in ("error-after", "drop-after", "malformed", "oversized", "words"):
         return {name.replace("-", "_"): _number(name, value)}
     if name == "stall":
         seconds, _, after = value.partition("@")

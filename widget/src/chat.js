@@ -7,7 +7,7 @@ const RENEWABLE = new Set(["token_expired", "token_invalid", "session_not_found"
 const SAVE_EVERY_MS = 500;
 
 export function createChat({ config, transport, store, view, t, context, env, emit }) {
-  let state = store.load();
+  let state = { token: "", expiresAt: "", messages: [], scanSent: false };
   let inFlight = null;
   const save = () => store.save(state);
 
@@ -39,10 +39,13 @@ export function createChat({ config, transport, store, view, t, context, env, em
     return "";
   }
 
+  const greeting = () => ({ role: "bot", text: config.greeting || t("greeting"), status: "done" });
+
   function restore() {
-    if (!state.messages.length && config.greeting !== "") {
-      state.messages.push({ role: "bot", text: config.greeting || t("greeting"), status: "done" });
-    }
+    state = store.load();
+    // The greeting shows at once but is stored only once the visitor speaks.
+    if (!state.messages.length && config.greeting !== "") view.startReply(greeting().text, false).finish();
+    let changed = false;
     const last = state.messages.length - 1;
     state.messages.forEach((message, index) => {
       const retry = index === last && lastUserText(index) ? () => retryFrom(index) : null;
@@ -51,13 +54,16 @@ export function createChat({ config, transport, store, view, t, context, env, em
       else if (message.role === "error") view.addError(message.text, retry);
       else {
         // A reply still "streaming" in storage was cut off by a reload or navigation.
-        if (message.status === "streaming") message.status = "interrupted";
+        if (message.status === "streaming") {
+          message.status = "interrupted";
+          changed = true;
+        }
         const reply = view.startReply(message.text, false);
         if (message.status === "done") reply.finish();
         else reply.end(t(message.status === "stopped" ? "stopped" : "interrupted"), retry);
       }
     });
-    save();
+    if (changed) save();
   }
 
   function retryFrom(index) {
@@ -180,6 +186,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
     send(text) {
       const content = String(text || "").trim().slice(0, config.maxChars || 4000);
       if (!content || inFlight) return false;
+      if (!state.messages.length && config.greeting !== "") state.messages.push(greeting());
       state.messages.push({ role: "user", text: content });
       save();
       view.setChips([]);

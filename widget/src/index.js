@@ -60,7 +60,6 @@ function mount(win, doc, config) {
   if (host) mode = "inline";
   else {
     host = doc.createElement("repchat-widget");
-    doc.body.appendChild(host);
     if (mode !== "fullscreen") mode = "launcher";
   }
   const { lang, t } = pickStrings(config.lang, win.navigator.language);
@@ -74,6 +73,7 @@ function mount(win, doc, config) {
     position: config.position, theme: config.theme, accent: config.accent,
     handlers: {
       send: (text) => chat.send(text),
+      beforeOpen: () => ready(),
       stop: () => chat.stop(),
       open: () => {
         chat.remember({ open: true });
@@ -87,6 +87,8 @@ function mount(win, doc, config) {
   });
   host.setAttribute("lang", lang);
   host.setAttribute("data-repchat-version", VERSION);
+  // Built off-document, attached once.
+  if (!host.isConnected) doc.body.appendChild(host);
 
   const context = {
     ui: () =>
@@ -109,20 +111,37 @@ function mount(win, doc, config) {
     store: createStore(storageKey(config.base, config.site)),
     view, t, context, env, emit,
   });
-  chat.restore();
-  const hasAsked = chat.state.messages.some((message) => message.role === "user");
-  if (config.starters.length && !hasAsked) {
-    view.setChips(config.starters, (text) => chat.send(text));
+  // The transcript (localStorage, markdown) is restored when the browser is
+  // idle, or at once when the visitor or the host needs it, so the widget
+  // costs the host page almost nothing while it loads.
+  let restored = false;
+  function ready() {
+    if (restored) return;
+    restored = true;
+    chat.restore();
+    const hasAsked = chat.state.messages.some((message) => message.role === "user");
+    if (config.starters.length && !hasAsked) view.setChips(config.starters, (text) => chat.send(text));
+    // Reopen after a reload or a navigation the Representative made mid-conversation.
+    if (config.open || mode === "fullscreen" || chat.state.open) view.open(mode !== "inline" && config.open);
   }
-  // Reopen after a reload or a navigation the Representative made mid-conversation.
-  if (config.open || mode === "fullscreen" || chat.state.open) view.open(mode !== "inline" && config.open);
+  if (config.open || mode !== "launcher") ready();
+  else if (win.requestIdleCallback) win.requestIdleCallback(ready, { timeout: 300 });
+  else win.setTimeout(ready, 50);
 
   return {
     version: VERSION,
-    open: () => view.open(),
+    open: () => {
+      ready();
+      view.open();
+    },
     close: () => view.close(),
-    toggle: () => (view.isOpen() ? view.close() : view.open()),
+    toggle: () => {
+      ready();
+      if (view.isOpen()) view.close();
+      else view.open();
+    },
     send: (text) => {
+      ready();
       view.open(false);
       return chat.send(text);
     },

@@ -9,15 +9,20 @@ export function storageKey(base, site) {
 
 export function createStore(key, storage) {
   let backend = storage;
-  if (backend === undefined) {
-    try {
-      backend = window.localStorage;
-    } catch (_) {
-      backend = null;
+  // Opening localStorage costs a few milliseconds; do it on first use, not at load.
+  function open() {
+    if (backend === undefined) {
+      try {
+        backend = window.localStorage;
+      } catch (_) {
+        backend = null;
+      }
     }
+    return backend;
   }
   return {
     load() {
+      open();
       try {
         const raw = backend && backend.getItem(key);
         const state = raw ? JSON.parse(raw) : null;
@@ -28,6 +33,7 @@ export function createStore(key, storage) {
       return { token: "", expiresAt: "", messages: [], scanSent: false };
     },
     save(state) {
+      open();
       try {
         if (!backend) return;
         const trimmed = { ...state, messages: state.messages.slice(-MAX_MESSAGES) };
@@ -37,6 +43,7 @@ export function createStore(key, storage) {
       }
     },
     clear() {
+      open();
       try {
         if (backend) backend.removeItem(key);
       } catch (_) {

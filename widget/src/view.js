@@ -55,32 +55,63 @@ export function createView(options) {
   const launcher = floating
     ? h(doc, "button", { class: "launcher", type: "button", "aria-label": t("open"), "aria-expanded": "false", "aria-controls": "rc-panel" }, [icon(doc, "chat"), badge])
     : null;
-  const title = h(doc, "h2", { id: "rc-title", text: options.title || t("title") });
-  const close = mode === "inline" ? null : h(doc, "button", { class: "close", type: "button", "aria-label": t("close"), text: "×" });
-  const log = h(doc, "div", { class: "log", role: "log", "aria-label": t("log"), tabindex: "0" });
-  const live = h(doc, "div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
-  const input = h(doc, "textarea", { id: "rc-input", rows: "1", placeholder: t("placeholder"), autocomplete: "off", enterkeyhint: "send" });
-  const send = h(doc, "button", { class: "send", type: "submit", "aria-label": t("send") }, [icon(doc, "send")]);
-  const stop = h(doc, "button", { class: "stop", type: "button", "aria-label": t("stop"), hidden: true }, [icon(doc, "stop")]);
-  const form = h(doc, "form", { "aria-label": t("inputLabel") }, [
-    h(doc, "label", { for: "rc-input", class: "sr", text: t("inputLabel") }), input, send, stop,
-  ]);
-  const chips = h(doc, "div", { class: "chips", hidden: true });
-  const panel = h(doc, "section", { class: "panel", id: "rc-panel", role: floating ? "dialog" : "region", "aria-labelledby": "rc-title", hidden: floating || null }, [
-    h(doc, "header", {}, [
-      h(doc, "div", { class: "avatar", "aria-hidden": "true", text: options.avatar || "AI" }),
-      h(doc, "div", { class: "who" }, [title, h(doc, "p", { class: "sub", text: options.subtitle || t("subtitle") })]),
-      close,
-    ]),
-    log, chips, live, form, h(doc, "p", { class: "foot", text: t("disclaimer") }),
-  ]);
   if (launcher) root.appendChild(launcher);
-  root.appendChild(panel);
+
+  // The panel is built on first need (open, or the idle restore), so loading
+  // the widget costs the host page only a button.
+  let panel, log, live, input, send, stop, chips;
+  function build() {
+    if (panel) return;
+    const close = mode === "inline" ? null : h(doc, "button", { class: "close", type: "button", "aria-label": t("close"), text: "×" });
+    log = h(doc, "div", { class: "log", role: "log", "aria-label": t("log"), tabindex: "0" });
+    live = h(doc, "div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
+    input = h(doc, "textarea", { id: "rc-input", rows: "1", placeholder: t("placeholder"), autocomplete: "off", enterkeyhint: "send" });
+    send = h(doc, "button", { class: "send", type: "submit", "aria-label": t("send") }, [icon(doc, "send")]);
+    stop = h(doc, "button", { class: "stop", type: "button", "aria-label": t("stop"), hidden: true }, [icon(doc, "stop")]);
+    const form = h(doc, "form", { "aria-label": t("inputLabel") }, [
+      h(doc, "label", { for: "rc-input", class: "sr", text: t("inputLabel") }), input, send, stop,
+    ]);
+    chips = h(doc, "div", { class: "chips", hidden: true });
+    panel = h(doc, "section", { class: "panel", id: "rc-panel", role: floating ? "dialog" : "region", "aria-labelledby": "rc-title", hidden: floating || null }, [
+      h(doc, "header", {}, [
+        h(doc, "div", { class: "avatar", "aria-hidden": "true", text: options.avatar || "AI" }),
+        h(doc, "div", { class: "who" }, [
+          h(doc, "h2", { id: "rc-title", text: options.title || t("title") }),
+          h(doc, "p", { class: "sub", text: options.subtitle || t("subtitle") }),
+        ]),
+        close,
+      ]),
+      log, chips, live, form, h(doc, "p", { class: "foot", text: t("disclaimer") }),
+    ]);
+    root.appendChild(panel);
+    if (close) close.addEventListener("click", closePanel);
+    panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") closePanel();
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text || !stop.hidden) return;
+      input.value = "";
+      grow();
+      handlers.send(text);
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    input.addEventListener("input", grow);
+    stop.addEventListener("click", () => handlers.stop());
+  }
 
   let unread = 0;
-  const isOpen = () => !panel.hidden;
-  const nearBottom = () => log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+  const isOpen = () => !!panel && !panel.hidden;
+  // Layout is only read while the panel shows; a hidden panel scrolls on open.
+  const nearBottom = () => isOpen() && log.scrollHeight - log.scrollTop - log.clientHeight < 48;
   function append(element) {
+    build();
     const stick = nearBottom();
     log.appendChild(element);
     if (stick) log.scrollTop = log.scrollHeight;
@@ -93,7 +124,10 @@ export function createView(options) {
 
   function open(focus = true) {
     if (isOpen()) return;
+    if (handlers.beforeOpen) handlers.beforeOpen();
+    build();
     panel.hidden = false;
+    fitViewport();
     if (launcher) launcher.setAttribute("aria-expanded", "true");
     setUnread(0);
     log.scrollTop = log.scrollHeight;
@@ -117,41 +151,18 @@ export function createView(options) {
   }
 
   if (launcher) launcher.addEventListener("click", () => (isOpen() ? closePanel() : open()));
-  if (close) close.addEventListener("click", closePanel);
-  panel.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") closePanel();
-  });
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const text = input.value.trim();
-    if (!text || !stop.hidden) return;
-    input.value = "";
-    grow();
-    handlers.send(text);
-  });
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      form.requestSubmit();
-    }
-  });
   function grow() {
     input.style.height = "auto";
     input.style.height = Math.min(input.scrollHeight + 2, 140) + "px";
   }
-  input.addEventListener("input", grow);
-  stop.addEventListener("click", () => handlers.stop());
 
   // Phones: size the panel to the visual viewport so the on-screen keyboard
   // never hides the composer.
   const viewport = win.visualViewport;
   function fitViewport() {
-    if (viewport) host.style.setProperty("--rc-vh", Math.round(viewport.height) + "px");
+    if (viewport && isOpen()) host.style.setProperty("--rc-vh", Math.round(viewport.height) + "px");
   }
-  if (viewport) {
-    viewport.addEventListener("resize", fitViewport);
-    fitViewport();
-  }
+  if (viewport) viewport.addEventListener("resize", fitViewport);
 
   function bubble(role) {
     return h(doc, "div", { class: "msg " + role });
@@ -255,6 +266,7 @@ export function createView(options) {
   }
 
   function setChips(list, onPick) {
+    build();
     chips.textContent = "";
     chips.hidden = !list.length;
     for (const text of list) {
@@ -274,10 +286,12 @@ export function createView(options) {
     addError,
     setChips,
     setBusy(busy) {
+      build();
       stop.hidden = !busy;
       send.hidden = busy;
     },
     announce(text) {
+      build();
       live.textContent = "";
       win.setTimeout(() => (live.textContent = text), 50);
     },
