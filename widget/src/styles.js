@@ -2,7 +2,7 @@
 // stylesheet: no <style> element and no style attribute, so a host page's
 // strict Content-Security-Policy (style-src 'self') does not block them,
 // and host CSS cannot reach in. Theme with the --rc-* custom properties.
-const CSS = `
+const BASE_CSS = `
 :host{all:initial;position:fixed;z-index:2147483000;bottom:20px;right:20px;
  --rc-accent:#2563eb;--rc-accent-text:#fff;--rc-bg:#fff;--rc-text:#0f172a;--rc-muted:#475569;
  --rc-bubble:#f1f5f9;--rc-border:#e2e8f0;--rc-radius:16px;--rc-font:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
@@ -21,6 +21,10 @@ button{font:inherit;color:inherit;cursor:pointer}
  box-shadow:0 8px 24px rgba(15,23,42,.25);display:grid;place-items:center;position:relative}
 .launcher svg{width:28px;height:28px}
 .badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;display:grid;place-items:center;padding:0 5px}
+`;
+
+// The panel's rules, adopted when the panel is first built.
+const PANEL_CSS = `
 .panel{position:absolute;bottom:76px;right:0;width:var(--rc-width);height:min(var(--rc-height),calc(100dvh - 120px));
  background:var(--rc-bg);color:var(--rc-text);border:1px solid var(--rc-border);border-radius:var(--rc-radius);
  box-shadow:0 16px 48px rgba(15,23,42,.28);display:flex;flex-direction:column;overflow:hidden}
@@ -69,9 +73,14 @@ textarea::placeholder{color:var(--rc-muted)}
 @media (prefers-reduced-motion:reduce){.typing i{animation:none;opacity:.6}*{scroll-behavior:auto!important;transition:none!important}}
 `;
 
-/** Adopt the stylesheet into a shadow root (constructable sheets, CSP-safe). */
-export function applyStyles(root) {
+function adopt(root, css) {
   const sheet = new CSSStyleSheet();
-  sheet.replaceSync(CSS);
+  sheet.replaceSync(css);
   root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
 }
+
+/** The host's and the launcher's rules (constructable sheets, CSP-safe). */
+export const applyBaseStyles = (root) => adopt(root, BASE_CSS);
+
+/** Everything the panel needs. */
+export const applyPanelStyles = (root) => adopt(root, PANEL_CSS);

@@ -3,7 +3,7 @@
 // of text goes in as a text node (model text through the markdown renderer,
 // which builds nodes too).
 import { createRenderer } from "./markdown.js";
-import { applyStyles } from "./styles.js";
+import { applyBaseStyles, applyPanelStyles } from "./styles.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const ICONS = {
@@ -44,7 +44,7 @@ export function createView(options) {
   const { doc, win, host, t, handlers } = options;
   const mode = options.mode || "launcher";
   const root = host.attachShadow({ mode: "open" });
-  applyStyles(root);
+  applyBaseStyles(root);
   host.setAttribute("data-mode", mode);
   if (options.position === "left") host.setAttribute("data-position", "left");
   if (options.theme) host.setAttribute("data-theme", options.theme);
@@ -62,6 +62,7 @@ export function createView(options) {
   let panel, log, live, input, send, stop, chips;
   function build() {
     if (panel) return;
+    applyPanelStyles(root);
     const close = mode === "inline" ? null : h(doc, "button", { class: "close", type: "button", "aria-label": t("close"), text: "×" });
     log = h(doc, "div", { class: "log", role: "log", "aria-label": t("log"), tabindex: "0" });
     live = h(doc, "div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });

@@ -1,0 +1,15 @@
+"""The widget benchmark's short form: figures printed for the record, only the size asserted."""
+
+import pytest
+
+from benchmarks.widget import BUDGET_GZIP, report, run
+
+pytestmark = pytest.mark.e2e
+
+
+def test_widget_benchmark_short_form(capsys):
+    results = run(tokens=300, rate=200, loads=3)
+    with capsys.disabled():
+        print("\n" + report(results))
+    assert results["widget_gzip_bytes"] <= BUDGET_GZIP
+    assert results["tokens"] == 300 and results["main_thread_ms_per_token"] > 0
