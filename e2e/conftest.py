@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from starlette.applications import Starlette
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from bff.app import create_app
@@ -79,13 +79,36 @@ def host_page(bff: str) -> Starlette:
 
     async def page(request) -> HTMLResponse:
         title = request.query_params.get("title", "A plain page")
+        mode = ' data-mode="fullscreen"' if request.query_params.get("mode") == "fullscreen" else ""
         return HTMLResponse(
             f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
 <body><h1>Plain host page</h1><p id="para">Some content.</p>
-<script src="{bff}/widget.js" data-site="plain" async></script></body></html>"""
+<script src="{bff}/widget.js" data-site="plain"{mode} async></script></body></html>"""
         )
 
-    return Starlette(routes=[Route("/", page), Route("/other", page)])
+    async def api_page(request) -> HTMLResponse:
+        # The README's queue snippet, loaded from a file as a strict-CSP page would.
+        return HTMLResponse(
+            f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>API page</title>
+<script src="/queue.js"></script></head>
+<body><h1>Host page using the JS API</h1><div id="promo" hidden data-repchat-modal="promo">Promo!</div>
+<section><h2>Inline</h2><repchat-chat></repchat-chat></section>
+<script src="{bff}/widget.js" data-site="api" data-lang="es" async></script></body></html>"""
+        )
+
+    async def queue_js(request) -> Response:
+        readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+        snippet = readme.split("window.RepChat = window.RepChat ||", 1)[1].split("</script>", 1)[0]
+        calls = (
+            "window.__events = [];"
+            "RepChat.on('message', (m) => window.__events.push(['message', m.role]));"
+            "RepChat.on('command', (c) => window.__events.push(['command', c.command.type, c.result]));"
+            "RepChat.registerCommand('open_modal', (c) => { window.__events.push(['handled', c.id]); return true; });"
+            "RepChat.setContext({plan: 'team', cartValue: 120});"
+        )
+        return Response("window.RepChat = window.RepChat ||" + snippet + calls, media_type="text/javascript")
+
+    return Starlette(routes=[Route("/", page), Route("/other", page), Route("/api", api_page), Route("/queue.js", queue_js)])
 
 
 @pytest.fixture(scope="session")

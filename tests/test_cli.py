@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -105,3 +107,19 @@ def test_serve_runs_against_a_separate_emulator():
         for process in (bff, emulator):
             process.terminate()
             process.wait(10)
+
+
+def test_the_readme_curl_examples_work_as_written(demo):
+    """The README's curl block, run by bash against `repchat demo` (on this test's port)."""
+    url, _ = demo
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("<!-- readme-curl:start -->")[1].split("<!-- readme-curl:end -->")[0]
+    script = block.replace("```sh", "").replace("```", "").replace("http://127.0.0.1:8000", url)
+    assert shutil.which("curl"), "curl is needed to run the README's examples"
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert out.count("event: token") > 5
+    assert '"commands":[{"type":"navigate","url":"/pricing"}]' in out
+    assert '"percentUsed"' in out and '"compactedMessages"' in out
+    assert '"ok":true' in out

@@ -249,6 +249,8 @@ class Emulator:
         framer = Framer(scenario)
         if scenario.hostile_commands:
             answer.commands += HOSTILE_COMMANDS
+        if scenario.server_commands:
+            answer.commands = [{**command, "server": True} for command in answer.commands]
 
         def done() -> bytes:
             message = session.add("assistant", answer.text)

@@ -18,7 +18,8 @@ type key), text-events (tokens named `text`), token-key=content|token|text|
 delta, crlf, cr, split=N (N-byte network chunks), bom, comments, unknown-events,
 ids (id: and retry: fields), multiline-data, done=full|string|empty|bare|
 commands-top, command-event, error=full|message|detail|string, and
-hostile-commands (commands no page should run, for the allowlists).
+hostile-commands (commands no page should run, for the allowlists), and
+server-commands (every command marked "server": true).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class Scenario:
     command_event: bool = False
     error: str = "full"
     hostile_commands: bool = False
+    server_commands: bool = False
     words: int | None = None
 
     def updated(self, spec: str | None) -> Scenario:
@@ -101,6 +103,7 @@ def _parse_item(item: str) -> dict[str, Any]:
         "text-events": "text_events", "bom": "bom", "comments": "comments",
         "unknown-events": "unknown_events", "ids": "ids", "multiline-data": "multiline_data",
         "command-event": "command_event", "hostile-commands": "hostile_commands",
+        "server-commands": "server_commands",
     }
     if name in flags and not value:
         return {flags[name]: True}

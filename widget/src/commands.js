@@ -59,8 +59,9 @@ function setValue(field, value) {
 function label(element, fallback) {
   const labelledBy = element.getAttribute("aria-labelledby");
   const named = labelledBy && element.ownerDocument.getElementById(labelledBy.split(" ")[0]);
-  const name = element.getAttribute("aria-label") || (named && named.textContent.trim());
-  return (name && name.slice(0, 60)) || (element.id ? "#" + element.id : fallback);
+  const heading = element.querySelector("h1,h2,h3,h4,h5,h6");
+  const name = element.getAttribute("aria-label") || (named || heading || {}).textContent;
+  return (name && name.trim().slice(0, 60)) || (element.id ? "#" + element.id : fallback);
 }
 
 /**
