@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -23,6 +24,7 @@ from .context import clean_scan_context, clean_ui_context
 from .errors import ApiError
 from .eventstream import EventStreamResponse
 from .origins import OriginPolicy
+from .profiles import Profile
 from .relay import Reply, relay
 from .settings import Settings
 from .tokens import TokenIssuer, Visitor
@@ -59,11 +61,19 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
 class ChatApi:
     """Endpoints of `/v1`, sharing one upstream client, token issuer and origin policy."""
 
-    def __init__(self, settings: Settings, upstream: Upstream, issuer: TokenIssuer, origins: OriginPolicy) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        upstream: Upstream,
+        issuer: TokenIssuer,
+        origins: OriginPolicy,
+        profiles: dict[str, Profile] | None = None,
+    ) -> None:
         self.settings = settings
         self.upstream = upstream
         self.issuer = issuer
         self.origins = origins
+        self.profiles = profiles or {}
 
     def routes(self) -> list[Route]:
         return [
@@ -97,11 +107,24 @@ class ChatApi:
         site = body.get("site", "default")
         if not isinstance(site, str) or not _SITE.match(site):
             raise ApiError(422, "invalid_site", "site must be 1 to 64 letters, digits, dots, dashes or underscores.")
-        clean_scan_context(body.get("scanContext"))
-        session_id = await self.upstream.create_session(self.settings.profile_id)
+        profile_id = self._profile_id(body.get("profile"))
+        scan = clean_scan_context(body.get("scanContext"))
+        session_id = await self.upstream.create_session(profile_id)
         token, expires = self.issuer.issue(Visitor(session_id, site, origin))
         expires_at = dt.datetime.fromtimestamp(expires, dt.UTC).isoformat().replace("+00:00", "Z")
-        return JSONResponse({"token": token, "expiresAt": expires_at, "site": site}, status_code=201)
+        # A QR visit is recorded once per visitor session (a reload keeps the
+        # session), after the answer, and a failure there never reaches the page.
+        task = BackgroundTask(self.upstream.record_scan, profile_id, scan) if scan and scan.get("source") == "qr_scan" else None
+        return JSONResponse({"token": token, "expiresAt": expires_at, "site": site}, status_code=201, background=task)
+
+    def _profile_id(self, requested: Any) -> str:
+        """The upstream profile for a new session: a configured one the page names, else the default."""
+        if requested is None:
+            return self.settings.profile_id
+        profile = self.profiles.get(requested) if isinstance(requested, str) else None
+        if profile is None:
+            raise ApiError(422, "invalid_profile", "profile must name a configured Representative.")
+        return profile.id
 
     def _message_body(self, body: dict[str, Any]) -> dict[str, Any]:
         content = body.get("content")

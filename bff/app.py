@@ -18,7 +18,8 @@ from . import __version__
 from .api import ChatApi
 from .errors import ApiError, api_error_handler
 from .origins import OriginPolicy
-from .pages import page_routes
+from .landing import Landing
+from .pages import page_routes, template_env
 from .profiles import load_profiles
 from .settings import Settings, load_settings
 from .tokens import TokenIssuer
@@ -35,16 +36,21 @@ def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTranspo
     """The BFF as an ASGI app. `upstream_transport` lets an embedder route upstream calls in-process."""
     origins = OriginPolicy(settings.allowed_origins or (settings.public_origin,), settings.public_origin)
     upstream = Upstream(settings, transport=upstream_transport)
-    api = ChatApi(settings, upstream, TokenIssuer(settings.secret_keys, settings.token_ttl), origins)
+    profiles = load_profiles(settings.profiles_dir or None)
+    api = ChatApi(settings, upstream, TokenIssuer(settings.secret_keys, settings.token_ttl), origins, profiles)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         await upstream.aclose()
 
-    profiles = load_profiles(settings.profiles_dir or None)
     profile = profiles.get(settings.profile_id) or next(iter(profiles.values()))
-    routes: list[BaseRoute] = [Route("/healthz", healthz), *api.routes(), *page_routes(settings, profile)]
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        *api.routes(),
+        *page_routes(settings, profile),
+        *Landing(settings, profiles, template_env()).routes(),
+    ]
     middleware = [
         Middleware(
             CORSMiddleware,

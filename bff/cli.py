@@ -12,6 +12,9 @@ import uvicorn
 
 from . import __version__
 from .emulator import EmulatorConfig, create_emulator
+from .errors import ApiError
+from .profiles import load_profiles
+from .qr import landing_url, options_from, render
 from .serving import BackgroundServer
 from .settings import SettingsError, load_settings
 
@@ -34,6 +37,7 @@ def _serve_bff(args: argparse.Namespace) -> None:
 def _emulator_config(args: argparse.Namespace, api_key: str) -> EmulatorConfig:
     return EmulatorConfig(
         api_key=api_key,
+        profiles_dir=os.environ.get("REPCHAT_PROFILES_DIR") or None,
         first_token_delay=args.delay,
         token_gap=args.gap,
         scenario=getattr(args, "scenario", "") or "",
@@ -57,12 +61,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         env["REPCHAT_UPSTREAM_API_KEY"] = key
         upstream = f"the embedded emulator at {emulator.url} (no account needed)"
     try:
-        load_settings()
+        settings = load_settings()
     except SettingsError as exc:
         print(f"repchat demo: {exc}", file=sys.stderr)
         return 2
+    profile = next(iter(load_profiles(settings.profiles_dir or None).values()))
     print(f"repchat {__version__} demo")
     print(f"  open      {public_url}/demo")
+    print(f"  QR page   {landing_url(public_url, profile.slug, 'demo')}")
+    print(f"  QR code   {public_url}/r/{profile.slug}/qr.svg?c=demo  (poster: /r/{profile.slug}/poster?c=demo)")
     print(f"  API       {public_url}/v1/session")
     print(f"  upstream  {upstream}")
     sys.stdout.flush()
@@ -103,6 +110,34 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_qr(args: argparse.Namespace) -> int:
+    """Write a landing page's QR code to a file, for print."""
+    public_url = args.public_url or os.environ.get("REPCHAT_PUBLIC_URL", "")
+    if not public_url:
+        print("repchat qr: give --public-url or set REPCHAT_PUBLIC_URL (the address the code opens).", file=sys.stderr)
+        return 2
+    kind = args.output.rsplit(".", 1)[-1].lower()
+    if kind not in ("svg", "png"):
+        print("repchat qr: the output file must end in .svg or .png", file=sys.stderr)
+        return 2
+    profiles = load_profiles(os.environ.get("REPCHAT_PROFILES_DIR") or None)
+    if args.slug not in profiles:
+        print(f"repchat qr: no profile with slug {args.slug!r} (known: {', '.join(sorted(profiles))})", file=sys.stderr)
+        return 2
+    params = {"c": args.campaign, "scale": str(args.scale), "border": str(args.border), "ecl": args.ecl,
+              "dark": args.dark, "light": args.light}
+    try:
+        options = options_from({key: value for key, value in params.items() if value})
+    except ApiError as exc:
+        print(f"repchat qr: {exc.message}", file=sys.stderr)
+        return 2
+    url = landing_url(public_url, profiles[args.slug].slug, options.campaign)
+    with open(args.output, "wb") as handle:
+        handle.write(render(url, options, kind))
+    print(f"wrote {args.output}: {url}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="repchat", description="An embeddable AI Representative chat.")
     root.add_argument("--version", action="version", version=f"repchat {__version__}")
@@ -137,6 +172,18 @@ def parser() -> argparse.ArgumentParser:
     )
     timing_options(emulator)
     emulator.set_defaults(run=cmd_emulator)
+
+    qr = commands.add_parser("qr", help="write a landing page's QR code to an .svg or .png file")
+    qr.add_argument("slug", help="the profile's slug, as in /r/SLUG")
+    qr.add_argument("-o", "--output", required=True, help="file to write, ending in .svg or .png")
+    qr.add_argument("--campaign", "-c", default="", help="campaign the scans are counted under, e.g. booth-42")
+    qr.add_argument("--public-url", default="", help="the BFF's public URL (default: REPCHAT_PUBLIC_URL)")
+    qr.add_argument("--scale", type=int, default=10, help="pixels per module (1-40)")
+    qr.add_argument("--border", type=int, default=4, help="quiet zone in modules (0-16)")
+    qr.add_argument("--ecl", default="Q", help="error correction: L, M, Q or H")
+    qr.add_argument("--dark", default="", help="dark color, e.g. #0f172a")
+    qr.add_argument("--light", default="", help="light color, or transparent")
+    qr.set_defaults(run=cmd_qr)
     return root
 
 

@@ -158,6 +158,16 @@ class Upstream:
         body = {"sessionId": session_id, "command": command, "result": result}
         return self._json(await self._request("POST", "/chat/command", json=body))
 
+    async def record_scan(self, profile_id: str, scan: dict[str, Any]) -> None:
+        """Tell the upstream a QR code was scanned; failures are logged, never raised."""
+        body = {"profileId": profile_id, "source": "qr_scan", "pageUrl": scan.get("pageUrl", "")}
+        if scan.get("campaign"):
+            body["campaign"] = scan["campaign"]
+        try:
+            await self._request("POST", "/contacts/scans", json=body)
+        except ApiError as exc:
+            log.warning("could not record a QR scan upstream: %s (%s)", exc.code, exc.status)
+
     @asynccontextmanager
     async def stream(self, path: str, body: dict[str, Any]) -> AsyncIterator[AsyncIterator[Event]]:
         """Open an upstream event stream; yields its events, read and normalised.

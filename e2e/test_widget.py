@@ -32,7 +32,14 @@ def last_reply(page: Page):
     return page.locator(f"{W} .msg.bot").last
 
 
-def wait_reply(page: Page, timeout: float = 15_000) -> str:
+def replies(page: Page) -> int:
+    return page.locator(f"{W} .msg.bot").count()
+
+
+def wait_reply(page: Page, timeout: float = 15_000, after: int | None = None) -> str:
+    """The text of the newest reply once it has finished (the one after `after` replies, if given)."""
+    if after is not None:
+        expect(page.locator(f"{W} .msg.bot")).to_have_count(after + 1, timeout=timeout)
     reply = last_reply(page)
     expect(reply).not_to_have_attribute("aria-busy", "true", timeout=timeout)
     expect(page.locator(f"{W} .stop")).to_be_hidden(timeout=timeout)

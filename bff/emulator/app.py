@@ -306,6 +306,9 @@ class Emulator:
         refused = self._gate(request)
         if refused:
             return refused
+        failing = self.scenario.updated(request.headers.get(SCENARIO_HEADER)).scan_status
+        if failing:
+            return detail(failing, f"Injected fault: HTTP {failing}")
         body = await self._body(request)
         if isinstance(body, Response):
             return body

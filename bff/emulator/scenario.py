@@ -19,7 +19,8 @@ delta, crlf, cr, split=N (N-byte network chunks), bom, comments, unknown-events,
 ids (id: and retry: fields), multiline-data, done=full|string|empty|bare|
 commands-top, command-event, error=full|message|detail|string, and
 hostile-commands (commands no page should run, for the allowlists), and
-server-commands (every command marked "server": true).
+server-commands (every command marked "server": true), and scan-status=CODE
+(an HTTP error for scan records only).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Scenario:
     error: str = "full"
     hostile_commands: bool = False
     server_commands: bool = False
+    scan_status: int | None = None
     words: int | None = None
 
     def updated(self, spec: str | None) -> Scenario:
@@ -107,11 +109,11 @@ def _parse_item(item: str) -> dict[str, Any]:
     }
     if name in flags and not value:
         return {flags[name]: True}
-    if name == "status":
+    if name in ("status", "scan-status"):
         status = _number(name, value)
         if status not in STATUSES:
-            raise ScenarioError(f"status must be one of {sorted(STATUSES)}")
-        return {"status": status}
+            raise ScenarioError(f"{name} must be one of {sorted(STATUSES)}")
+        return {name.replace("-", "_"): status}
     if name in ("error-after", "drop-after", "malformed", "oversized", "words"):
         return {name.replace("-", "_"): _number(name, value)}
     if name == "stall":

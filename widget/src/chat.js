@@ -25,7 +25,9 @@ export function createChat({ config, transport, store, view, t, context, env, em
 
   async function ensureSession() {
     if (state.token && Date.parse(state.expiresAt) - Date.now() > 60000) return state.token;
-    const created = await transport.createSession({ site: config.site });
+    const body = { site: config.site, scanContext: context.scan() };
+    if (config.profile) body.profile = config.profile;
+    const created = await transport.createSession(body);
     state.token = created.token;
     state.expiresAt = created.expiresAt;
     state.scanSent = false;

@@ -23,6 +23,7 @@ function readConfig(script, win) {
   return {
     base,
     site: data.site || "default",
+    profile: data.profile,
     position: data.position === "left" ? "left" : "right",
     accent: /^#[0-9a-f]{3,8}$|^rgb|^hsl/i.test(data.accent || "") ? data.accent : "",
     greeting: data.greeting,
