@@ -58,8 +58,10 @@ def demo() -> Iterator[tuple[str, subprocess.Popen]]:
 
 def test_demo_says_where_to_go_and_which_upstream(demo):
     url, process = demo
-    banner = [process.stdout.readline() for _ in range(4)]
+    banner = [process.stdout.readline() for _ in range(6)]
     assert any(f"{url}/demo" in line for line in banner)
+    assert any(f"{url}/r/maya?src=qr&c=demo" in line for line in banner)
+    assert any(f"{url}/r/maya/qr.svg?c=demo" in line for line in banner)
     assert any("embedded emulator" in line for line in banner)
 
 
