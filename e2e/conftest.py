@@ -78,13 +78,22 @@ def host_page(bff: str) -> Starlette:
     """A site owner's plain page on another origin, with the README's script tag pasted in."""
 
     async def page(request) -> HTMLResponse:
-        title = request.query_params.get("title", "A plain page")
-        mode = ' data-mode="fullscreen"' if request.query_params.get("mode") == "fullscreen" else ""
-        return HTMLResponse(
-            f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
-<body><h1>Plain host page</h1><p id="para">Some content.</p>
-<script src="{bff}/widget.js" data-site="plain"{mode} async></script></body></html>"""
+        """The plain page; query parameters become the script tag's data-* attributes."""
+        params = request.query_params
+        title = params.get("title", "A plain page")
+        attrs = "".join(
+            f' data-{name}="{params[name]}"' for name in ("mode", "lang", "theme", "preview", "compact-at") if name in params
         )
+        html_attrs = ' dir="rtl" lang="ar"' if params.get("dir") == "rtl" else ' lang="en"'
+        body = f"""<!doctype html><html{html_attrs}><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>Plain host page</h1><p id="para">Some content.</p>
+<script src="{bff}/widget.js" data-site="{params.get('site', 'plain')}"{attrs} async></script></body></html>"""
+        headers = {}
+        if request.url.path == "/csp":
+            headers["Content-Security-Policy"] = (
+                f"default-src 'self'; script-src 'self' {bff}; style-src 'self'; connect-src {bff}"
+            )
+        return HTMLResponse(body, headers=headers)
 
     async def api_page(request) -> HTMLResponse:
         # The README's queue snippet, loaded from a file as a strict-CSP page would.
@@ -108,7 +117,9 @@ def host_page(bff: str) -> Starlette:
         )
         return Response("window.RepChat = window.RepChat ||" + snippet + calls, media_type="text/javascript")
 
-    return Starlette(routes=[Route("/", page), Route("/other", page), Route("/api", api_page), Route("/queue.js", queue_js)])
+    return Starlette(
+        routes=[Route("/", page), Route("/csp", page), Route("/api", api_page), Route("/queue.js", queue_js)]
+    )
 
 
 @pytest.fixture(scope="session")

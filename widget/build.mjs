@@ -6,9 +6,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { TRANSLATIONS } from "./src/translations.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = resolve(here, "../bff/static/widget.js");
+const i18n = resolve(here, "../bff/static/i18n");
 const version = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(resolve(here, "../pyproject.toml"), "utf8"))[1];
 
 const result = await build({
@@ -25,21 +27,29 @@ const result = await build({
 });
 const code = result.outputFiles[0].contents;
 const gzipped = gzipSync(code, { level: 9 }).length;
+const outputs = new Map([[out, Buffer.from(code)]]);
+for (const [lang, table] of Object.entries(TRANSLATIONS)) {
+  outputs.set(resolve(i18n, lang + ".json"), Buffer.from(JSON.stringify(table) + "\n"));
+}
 
 if (process.argv.includes("--check")) {
-  let current = null;
-  try {
-    current = readFileSync(out);
-  } catch (_) {
-    // missing counts as stale
+  for (const [path, content] of outputs) {
+    let current = null;
+    try {
+      current = readFileSync(path);
+    } catch (_) {
+      // missing counts as stale
+    }
+    if (!current || Buffer.compare(current, content) !== 0) {
+      console.error(`${path} differs from a fresh build of widget/src: run \`npm run build\` in widget/ and commit it.`);
+      process.exit(1);
+    }
   }
-  if (!current || Buffer.compare(current, Buffer.from(code)) !== 0) {
-    console.error("bff/static/widget.js differs from a fresh build of widget/src: run `npm run build` in widget/ and commit it.");
-    process.exit(1);
-  }
-  console.log(`widget.js is up to date: ${code.length} bytes, ${gzipped} gzipped`);
+  console.log(`widget.js and ${outputs.size - 1} translations are up to date: ${code.length} bytes, ${gzipped} gzipped`);
 } else {
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, code);
-  console.log(`wrote ${out}: ${code.length} bytes, ${gzipped} gzipped`);
+  for (const [path, content] of outputs) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+  }
+  console.log(`wrote ${out}: ${code.length} bytes, ${gzipped} gzipped, and ${outputs.size - 1} translations`);
 }

@@ -1,14 +1,26 @@
-// The conversation: sessions, sending, streaming, stopping, retrying and
-// running commands. It connects the transport to the view and keeps the
-// transcript in storage; it never builds DOM and never parses the network.
+// The conversation: sessions, sending, streaming, stopping, retrying,
+// compacting and running commands. It connects the transport to the view and
+// keeps the transcript in storage; it never builds DOM and never parses the
+// network.
+//
+// Tabs: every change to the transcript is an op applied to this tab's view
+// and posted on a BroadcastChannel, where the site's other tabs apply the
+// same op. Only the tab that sent a message holds its network stream; the
+// others mirror it and can stop it.
 import { runCommand } from "./commands.js";
 
 const RENEWABLE = new Set(["token_expired", "token_invalid", "session_not_found", "origin_mismatch"]);
 const SAVE_EVERY_MS = 500;
+const LIVE_MS = 3000; // a streaming reply saved this recently is still being written
 
-export function createChat({ config, transport, store, view, t, context, env, emit }) {
+export function createChat({ config, transport, store, view, t, context, env, emit, channel }) {
   let state = { token: "", expiresAt: "", messages: [], scanSent: false };
-  let inFlight = null;
+  let inFlight = null; // this tab's AbortController while it streams
+  let remoteBusy = false; // another tab is streaming
+  let reply = null; // the reply being written, here or mirrored
+  let summary = null; // the recap being written
+  let restored = false;
+  let streaming = null; // {entry, text} of this tab's reply in flight
   const save = () => store.save(state);
 
   function describeError(error) {
@@ -18,9 +30,75 @@ export function createChat({ config, transport, store, view, t, context, env, em
     return error.message || t("failed");
   }
 
+  // Everything a tab shows of the conversation, as ops other tabs can replay.
+  const ops = {
+    user: (text) => view.addUser(text),
+    start: () => (reply = view.startReply()),
+    token: (text) => reply && reply.append(text),
+    done(text) {
+      if (reply) reply.finish(text);
+      reply = null;
+      if (!view.isOpen()) view.setUnread(view.unread + 1);
+      view.announce(t("announceReply", { text: text.slice(0, 500) }));
+    },
+    end(message, retryText) {
+      if (reply) reply.end(message, retryText ? () => run(retryText) : null);
+      reply = null;
+    },
+    drop: () => {
+      if (reply) reply.remove();
+      reply = null;
+    },
+    note: (text) => view.addNote(text),
+    error(text, retryText) {
+      const element = view.addError(text, retryText ? () => retryError(element, text, retryText) : null);
+    },
+    busy(flag) {
+      view.setBusy(flag);
+    },
+    summaryStart: () => (summary = view.addSummary(t("compacting"))),
+    summaryToken: (text) => summary && summary.append(text),
+    summaryDone(text) {
+      if (summary) summary.finish(text, t("compacted"));
+      summary = null;
+    },
+    summaryFailed: () => {
+      if (summary) summary.remove();
+      summary = null;
+    },
+  };
+
+  function show(op, ...args) {
+    ops[op](...args);
+    if (channel) channel.postMessage({ op, args });
+  }
+
+  if (channel) {
+    channel.onmessage = (event) => {
+      const { op, args } = event.data || {};
+      restore(); // history first, then what the other tab is doing
+      if (op === "stop") {
+        if (inFlight) inFlight.abort();
+        return;
+      }
+      if (op === "busy") {
+        remoteBusy = args[0];
+        // The other tab has saved the transcript: take it as ours.
+        if (!remoteBusy) state = store.load();
+      }
+      if (ops[op]) ops[op](...args);
+    };
+  }
+
   function addNote(text) {
     state.messages.push({ role: "note", text });
-    view.addNote(text);
+    show("note", text);
+  }
+
+  function retryError(element, text, retryText) {
+    element.remove();
+    state.messages = state.messages.filter((m) => m.role !== "error" || m.text !== text);
+    run(retryText);
   }
 
   async function ensureSession() {
@@ -35,7 +113,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
     return state.token;
   }
 
-  /** The last user message before index, for retries of restored replies. */
+  /** The last user message at or before index, for retries of restored replies. */
   function lastUserText(index) {
     for (let i = index; i >= 0; i--) if (state.messages[i].role === "user") return state.messages[i].text;
     return "";
@@ -44,33 +122,40 @@ export function createChat({ config, transport, store, view, t, context, env, em
   const greeting = () => ({ role: "bot", text: config.greeting || t("greeting"), status: "done" });
 
   function restore() {
+    if (restored) return;
+    restored = true;
     state = store.load();
     // The greeting shows at once but is stored only once the visitor speaks.
     if (!state.messages.length && config.greeting !== "") view.startReply(greeting().text, false).finish();
     let changed = false;
     const last = state.messages.length - 1;
     state.messages.forEach((message, index) => {
-      const retry = index === last && lastUserText(index) ? () => retryFrom(index) : null;
+      const retryText = index === last ? lastUserText(index) : "";
+      const retry = retryText ? () => run(retryText) : null;
       if (message.role === "user") view.addUser(message.text);
       else if (message.role === "note") view.addNote(message.text);
-      else if (message.role === "error") view.addError(message.text, retry);
-      else {
+      else if (message.role === "summary") view.addSummary(t("compacted")).finish(message.text, t("compacted"));
+      else if (message.role === "error") {
+        const element = view.addError(message.text, retryText ? () => retryError(element, message.text, retryText) : null);
+      } else {
+        if (message.status === "streaming" && Date.now() - (message.at || 0) < LIVE_MS) {
+          // Another tab is writing this reply right now: follow it.
+          reply = view.startReply(message.text, false);
+          remoteBusy = true;
+          view.setBusy(true);
+          return;
+        }
         // A reply still "streaming" in storage was cut off by a reload or navigation.
         if (message.status === "streaming") {
           message.status = "interrupted";
           changed = true;
         }
-        const reply = view.startReply(message.text, false);
-        if (message.status === "done") reply.finish();
-        else reply.end(t(message.status === "stopped" ? "stopped" : "interrupted"), retry);
+        const shown = view.startReply(message.text, false);
+        if (message.status === "done") shown.finish();
+        else shown.end(t(message.status === "stopped" ? "stopped" : "interrupted"), retry);
       }
     });
     if (changed) save();
-  }
-
-  function retryFrom(index) {
-    const text = lastUserText(index);
-    if (text) run(text, false);
   }
 
   async function runCommands(done, token) {
@@ -95,12 +180,25 @@ export function createChat({ config, transport, store, view, t, context, env, em
     }
   }
 
-  async function run(text, renewed) {
+  function begin() {
     const controller = new AbortController();
     inFlight = controller;
-    view.setBusy(true);
-    const reply = view.startReply();
+    show("busy", true);
+    return controller;
+  }
+
+  function finish(controller) {
+    if (inFlight !== controller) return;
+    inFlight = null;
+    save();
+    show("busy", false);
+  }
+
+  async function run(text, renewed) {
+    const controller = begin();
+    show("start");
     const entry = { role: "bot", text: "", status: "streaming" };
+    streaming = { entry, text };
     let started = false;
     let done = null;
     let failure = null;
@@ -108,8 +206,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
     try {
       const token = await ensureSession();
       const body = { content: text, uiContext: context.ui() };
-      const withScan = !state.scanSent;
-      if (withScan) body.scanContext = context.scan();
+      if (!state.scanSent) body.scanContext = context.scan();
       await transport.sendMessage(
         token,
         body,
@@ -120,10 +217,10 @@ export function createChat({ config, transport, store, view, t, context, env, em
             state.messages.push(entry);
           }
           if (name === "token" && typeof data.content === "string") {
-            reply.append(data.content);
-            entry.text = reply.text;
+            entry.text += data.content;
+            show("token", data.content);
             if (Date.now() - lastSave > SAVE_EVERY_MS) {
-              lastSave = Date.now();
+              lastSave = entry.at = Date.now();
               save();
             }
           } else if (name === "done") done = data;
@@ -132,76 +229,124 @@ export function createChat({ config, transport, store, view, t, context, env, em
         controller.signal,
       );
       if (failure) throw failure;
-      const finalText = (done.message && done.message.content) || reply.text;
+      const finalText = (done.message && done.message.content) || entry.text;
       entry.text = finalText;
       entry.status = "done";
-      reply.finish(finalText);
-      save();
-      if (!view.isOpen()) view.setUnread(view.unread + 1);
-      view.announce(t("announceReply", { text: finalText.slice(0, 500) }));
+      if (done.usage) state.usage = done.usage;
+      show("done", finalText);
       emit("message", { role: "assistant", text: finalText, id: done.message && done.message.id });
-      inFlight = null;
-      view.setBusy(false);
+      finish(controller);
       await runCommands(done, token);
+      save();
+      const limit = config.compactAt;
+      const grown = state.messages.length >= (state.compactedAt || 0) + 2;
+      if (limit > 0 && grown && state.usage && state.usage.percentUsed >= limit) compact();
     } catch (error) {
       if (error && error.name === "AbortError") {
         entry.status = "stopped";
-        reply.end(t("stopped"), () => run(text, false));
+        show("end", t("stopped"), text);
       } else if (!started && !renewed && error && RENEWABLE.has(error.code)) {
-        reply.remove();
+        show("drop");
         state.token = "";
         addNote(t("renewed"));
-        save();
         inFlight = null;
         return run(text, true);
       } else {
         const message = describeError(error || {});
         if (started) {
           entry.status = "interrupted";
-          reply.end(message, () => run(text, false));
+          show("end", message, text);
         } else {
-          reply.remove();
+          show("drop");
           state.messages.push({ role: "error", text: message });
-          const element = view.addError(message, () => {
-            element.remove();
-            state.messages = state.messages.filter((m) => m.role !== "error" || m.text !== message);
-            run(text, false);
-          });
+          show("error", message, text);
         }
         emit("error", { code: error && error.code, message });
       }
     } finally {
-      if (inFlight === controller) {
-        inFlight = null;
-        view.setBusy(false);
+      if (streaming && streaming.entry === entry) streaming = null;
+      finish(controller);
+    }
+  }
+
+  // Leaving the page mid-reply: say so in storage now, so the next page (or
+  // another tab) shows the reply as interrupted instead of still arriving.
+  env.win.addEventListener("pagehide", () => {
+    if (!streaming) return;
+    streaming.entry.status = "interrupted";
+    save();
+    show("end", t("interrupted"), streaming.text);
+    show("busy", false);
+  });
+
+  /** Fold older messages into a recap, shown as a collapsible note. */
+  async function compact() {
+    if (inFlight || remoteBusy || !state.token) return false;
+    const controller = begin();
+    show("summaryStart");
+    let recap = "";
+    let done = null;
+    try {
+      await transport.compact(
+        state.token,
+        (name, data) => {
+          if (name === "token" && typeof data.content === "string") {
+            recap += data.content;
+            show("summaryToken", data.content);
+          } else if (name === "done") done = data;
+        },
+        controller.signal,
+      );
+      if (!done) throw new Error("no recap");
+      // Remember where we compacted, so a short conversation is not compacted after every reply.
+      state.compactedAt = state.messages.length;
+      if (!done.compactedMessages) {
+        show("summaryFailed");
+        return false;
       }
-      save();
+      recap = done.summary || recap;
+      state.messages.push({ role: "summary", text: recap });
+      if (done.usage) state.usage = done.usage;
+      show("summaryDone", recap);
+      emit("compact", { summary: recap, usage: state.usage });
+      return true;
+    } catch (error) {
+      show("summaryFailed");
+      emit("error", { code: (error && error.code) || "compact_failed", message: describeError(error || {}) });
+      return false;
+    } finally {
+      finish(controller);
     }
   }
 
   return {
     restore,
+    compact,
     remember(values) {
       Object.assign(state, values);
       save();
     },
+    async contextUsage() {
+      if (!state.token) return null;
+      state.usage = await transport.contextUsage(state.token);
+      save();
+      return state.usage;
+    },
     send(text) {
       const content = String(text || "").trim().slice(0, config.maxChars || 4000);
-      if (!content || inFlight) return false;
+      if (!content || inFlight || remoteBusy) return false;
       if (!state.messages.length && config.greeting !== "") state.messages.push(greeting());
       state.messages.push({ role: "user", text: content });
       save();
       view.setChips([]);
-      view.addUser(content);
+      show("user", content);
       emit("message", { role: "user", text: content });
       run(content, false);
       return true;
     },
     stop() {
       if (inFlight) inFlight.abort();
-    },
-    get busy() {
-      return !!inFlight;
+      else if (remoteBusy && channel) channel.postMessage({ op: "stop", args: [] });
     },
     get state() {
       return state;

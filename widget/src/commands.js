@@ -2,8 +2,7 @@
 // stays on the site, selectors stay in the host document (never the
 // widget), forms never get secrets. Each run returns what happened, so the
 // transcript can say it and server:true commands can be reported.
-
-const FILLABLE_SKIP = new Set(["password", "hidden", "file", "submit", "button", "reset", "image"]);
+import { isPrivateField } from "./context.js";
 
 /** The absolute URL to navigate to, or a {blocked} reason. */
 export function checkNavigate(url, pageHref, allowedOrigins = []) {
@@ -33,17 +32,7 @@ export function findTarget(doc, selector, host) {
   return element;
 }
 
-function fillable(field) {
-  const autocomplete = String(field.getAttribute("autocomplete") || "").toLowerCase();
-  return !(
-    FILLABLE_SKIP.has(String(field.type || "").toLowerCase()) ||
-    autocomplete.includes("one-time-code") ||
-    /(^|\s)cc-/.test(autocomplete) ||
-    field.closest("[data-repchat-private]") ||
-    field.disabled ||
-    field.readOnly
-  );
-}
+const fillable = (field) => !isPrivateField(field) && !field.disabled && !field.readOnly;
 
 function setValue(field, value) {
   // Use the native setter so frameworks that track value changes notice.

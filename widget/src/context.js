@@ -38,7 +38,8 @@ export function describe(element) {
   return text ? text.slice(0, MAX_TEXT) : (element.tagName || "element").toLowerCase();
 }
 
-function isPrivateField(field) {
+/** Fields the widget never reads nor fills: secrets by type, autocomplete, name or opt-out. */
+export function isPrivateField(field) {
   const type = String(field.type || "").toLowerCase();
   const autocomplete = String(field.getAttribute("autocomplete") || "").toLowerCase();
   return (

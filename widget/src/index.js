@@ -4,13 +4,13 @@
 import { createChat } from "./chat.js";
 import { capContext, cleanPage, collectForms, scanContext, trackClicks } from "./context.js";
 import { createStore, storageKey } from "./storage.js";
-import { pickStrings } from "./strings.js";
+import { EN, formatter, isRtl, languageFor, loadStrings } from "./strings.js";
 import { createTransport } from "./transport.js";
 import { createView } from "./view.js";
 
 /* global __REPCHAT_VERSION__ */
 const VERSION = typeof __REPCHAT_VERSION__ === "string" ? __REPCHAT_VERSION__ : "dev";
-const EVENTS = ["open", "close", "message", "command", "error"];
+const EVENTS = ["open", "close", "message", "command", "compact", "error"];
 
 function findScript(doc) {
   return doc.currentScript || doc.querySelector('script[src*="/widget.js"]');
@@ -24,7 +24,7 @@ function readConfig(script, win) {
     base,
     site: data.site || "default",
     profile: data.profile,
-    position: data.position === "left" ? "left" : "right",
+    position: data.position === "left" || data.position === "right" ? data.position : "",
     accent: /^#[0-9a-f]{3,8}$|^rgb|^hsl/i.test(data.accent || "") ? data.accent : "",
     greeting: data.greeting,
     lang: data.lang,
@@ -37,11 +37,13 @@ function readConfig(script, win) {
     theme: data.theme === "dark" || data.theme === "light" ? data.theme : "",
     source: data.source,
     starters: (data.starters || "").split("|").map((s) => s.trim()).filter(Boolean),
+    compactAt: data.compactAt === undefined ? 80 : Number(data.compactAt) || 0,
+    previewDelay: Number(data.preview) || 0,
     allowedOrigins: (data.allowedOrigins || "").split(",").map((s) => s.trim()).filter(Boolean),
   };
 }
 
-function mount(win, doc, config) {
+function mount(win, doc, config, lang, t) {
   const listeners = {};
   EVENTS.forEach((name) => (listeners[name] = []));
   const emit = (name, detail) => {
@@ -63,7 +65,6 @@ function mount(win, doc, config) {
     host = doc.createElement("repchat-widget");
     if (mode !== "fullscreen") mode = "launcher";
   }
-  const { lang, t } = pickStrings(config.lang, win.navigator.language);
   const reducedMotion = !!(win.matchMedia && win.matchMedia("(prefers-reduced-motion: reduce)").matches);
   const clicks = trackClicks(doc, host);
 
@@ -71,7 +72,8 @@ function mount(win, doc, config) {
   const view = createView({
     doc, win, host, t, mode,
     title: config.title, subtitle: config.subtitle, avatar: config.avatar,
-    position: config.position, theme: config.theme, accent: config.accent,
+    position: config.position || (doc.documentElement.dir === "rtl" ? "left" : "right"),
+    theme: config.theme, accent: config.accent, dir: isRtl(lang) ? "rtl" : "ltr",
     handlers: {
       send: (text) => chat.send(text),
       beforeOpen: () => ready(),
@@ -106,11 +108,14 @@ function mount(win, doc, config) {
     allowedOrigins: config.allowedOrigins,
     navigate: (url) => win.location.assign(url),
   };
+  const key = storageKey(config.base, config.site);
+  // Tabs of the same site share one conversation (see chat.js).
+  const channel = win.BroadcastChannel ? new win.BroadcastChannel(key) : null;
   chat = createChat({
     config,
     transport: createTransport(config.base),
-    store: createStore(storageKey(config.base, config.site)),
-    view, t, context, env, emit,
+    store: createStore(key),
+    view, t, context, env, emit, channel,
   });
   // The transcript (localStorage, markdown) is restored when the browser is
   // idle, or at once when the visitor or the host needs it, so the widget
@@ -124,6 +129,10 @@ function mount(win, doc, config) {
     if (config.starters.length && !hasAsked) view.setChips(config.starters, (text) => chat.send(text));
     // Reopen after a reload or a navigation the Representative made mid-conversation.
     if (config.open || mode === "fullscreen" || chat.state.open) view.open(mode !== "inline" && config.open);
+    else if (config.previewDelay && !chat.state.previewDismissed && !hasAsked) {
+      win.setTimeout(() => view.showPreview(config.greeting || t("greeting"), () => chat.remember({ previewDismissed: true })), config.previewDelay * 1000);
+    }
+    host.setAttribute("data-ready", "");
   }
   if (config.open || mode !== "launcher") ready();
   else if (win.requestIdleCallback) win.requestIdleCallback(ready, { timeout: 300 });
@@ -147,6 +156,14 @@ function mount(win, doc, config) {
       return chat.send(text);
     },
     stop: () => chat.stop(),
+    compact: () => {
+      ready();
+      return chat.compact();
+    },
+    contextUsage: () => {
+      ready();
+      return chat.contextUsage();
+    },
     on(name, fn) {
       if (listeners[name] && typeof fn === "function") listeners[name].push(fn);
       return () => {
@@ -162,6 +179,7 @@ function mount(win, doc, config) {
     destroy() {
       clicks.stop();
       chat.stop();
+      if (channel) channel.close();
       view.destroy();
       if (win.RepChat === api) delete win.RepChat;
     },
@@ -173,17 +191,19 @@ let api;
 function start(win, doc) {
   const existing = win.RepChat;
   if (existing && existing.version) return; // already loaded on this page
-  const queue = (existing && existing.q) || [];
   const config = readConfig(findScript(doc), win);
-  const boot = () => {
-    api = mount(win, doc, config);
+  const lang = languageFor(config.lang, win.navigator.language);
+  const boot = (strings) => {
+    const queue = (win.RepChat && win.RepChat.q) || [];
+    api = mount(win, doc, config, lang, formatter(strings));
     win.RepChat = api;
     for (const [method, args] of queue) {
       if (typeof api[method] === "function") api[method](...args);
     }
   };
-  if (doc.body) boot();
-  else doc.addEventListener("DOMContentLoaded", boot, { once: true });
+  const whenBody = (fn) => (doc.body ? fn() : doc.addEventListener("DOMContentLoaded", fn, { once: true }));
+  if (lang === "en") whenBody(() => boot(EN));
+  else loadStrings(config.base, lang).then((strings) => whenBody(() => boot(strings)));
 }
 
 start(window, document);

@@ -252,6 +252,7 @@ export function renderBlock(doc, block, open = false) {
   let element;
   if (block.type === "code") {
     element = doc.createElement("pre");
+    element.setAttribute("tabindex", "0"); // it may scroll sideways: keyboard users must reach it
     const code = doc.createElement("code");
     if (block.lang) code.setAttribute("data-lang", block.lang);
     code.textContent = block.text;

@@ -1,112 +1,73 @@
-// Every visible string, by language. Pick with data-lang or navigator.language.
-const TABLE = {
-  en: {
-    open: "Open chat",
-    close: "Close chat",
-    title: "Chat with us",
-    subtitle: "AI Representative",
-    greeting: "Hi! How can I help you today?",
-    placeholder: "Write a message…",
-    inputLabel: "Your message",
-    send: "Send",
-    stop: "Stop",
-    retry: "Retry",
-    you: "You",
-    bot: "Representative",
-    typing: "The Representative is typing",
-    log: "Conversation",
-    disclaimer: "Answers come from an AI and may be inaccurate.",
-    interrupted: "This reply was interrupted.",
-    stopped: "You stopped this reply.",
-    renewed: "Your previous conversation expired, so a new one was started.",
-    failed: "Something went wrong.",
-    network: "The connection to the chat failed. Check your network and retry.",
-    rateLimited: "Too many messages at once. Please wait a moment, then retry.",
-    navigated: "Opened {target}",
-    openedModal: "Opened “{target}”",
-    scrolled: "Scrolled to {target}",
-    highlighted: "Highlighted {target}",
-    filled: "Filled in {count} field(s) of the form",
-    blocked: "Blocked an action the Representative asked for: {target}",
-    announceReply: "The Representative replied: {text}",
-  },
-  es: {
-    open: "Abrir chat",
-    close: "Cerrar chat",
-    title: "Chatea con nosotros",
-    subtitle: "Representante IA",
-    greeting: "¡Hola! ¿En qué puedo ayudarte hoy?",
-    placeholder: "Escribe un mensaje…",
-    inputLabel: "Tu mensaje",
-    send: "Enviar",
-    stop: "Detener",
-    retry: "Reintentar",
-    you: "Tú",
-    bot: "Representante",
-    typing: "El Representante está escribiendo",
-    log: "Conversación",
-    disclaimer: "Las respuestas las genera una IA y pueden contener errores.",
-    interrupted: "Esta respuesta se interrumpió.",
-    stopped: "Detuviste esta respuesta.",
-    renewed: "Tu conversación anterior caducó, así que empezamos una nueva.",
-    failed: "Algo salió mal.",
-    network: "Falló la conexión con el chat. Revisa tu red y vuelve a intentarlo.",
-    rateLimited: "Demasiados mensajes a la vez. Espera un momento y reintenta.",
-    navigated: "Se abrió {target}",
-    openedModal: "Se abrió «{target}»",
-    scrolled: "Se desplazó a {target}",
-    highlighted: "Se resaltó {target}",
-    filled: "Se rellenaron {count} campo(s) del formulario",
-    blocked: "Se bloqueó una acción que pidió el Representante: {target}",
-    announceReply: "El Representante respondió: {text}",
-  },
-  de: {
-    open: "Chat öffnen",
-    close: "Chat schließen",
-    title: "Chatten Sie mit uns",
-    subtitle: "KI-Repräsentant",
-    greeting: "Hallo! Wie kann ich Ihnen heute helfen?",
-    placeholder: "Nachricht schreiben…",
-    inputLabel: "Ihre Nachricht",
-    send: "Senden",
-    stop: "Stoppen",
-    retry: "Erneut versuchen",
-    you: "Sie",
-    bot: "Repräsentant",
-    typing: "Der Repräsentant schreibt",
-    log: "Unterhaltung",
-    disclaimer: "Antworten stammen von einer KI und können Fehler enthalten.",
-    interrupted: "Diese Antwort wurde unterbrochen.",
-    stopped: "Sie haben diese Antwort gestoppt.",
-    renewed: "Ihre vorige Unterhaltung ist abgelaufen; eine neue wurde begonnen.",
-    failed: "Etwas ist schiefgelaufen.",
-    network: "Die Verbindung zum Chat ist fehlgeschlagen. Prüfen Sie Ihr Netz und versuchen Sie es erneut.",
-    rateLimited: "Zu viele Nachrichten auf einmal. Bitte kurz warten und erneut versuchen.",
-    navigated: "{target} geöffnet",
-    openedModal: "„{target}“ geöffnet",
-    scrolled: "Zu {target} gescrollt",
-    highlighted: "{target} hervorgehoben",
-    filled: "{count} Feld(er) des Formulars ausgefüllt",
-    blocked: "Eine vom Repräsentanten gewünschte Aktion wurde blockiert: {target}",
-    announceReply: "Der Repräsentant antwortete: {text}",
-  },
+// Every visible string. English is built into the bundle; the other
+// languages (translations.js) are served by the BFF as /static/i18n/{lang}.json and
+// fetched only by visitors who need them, so they cost everyone else nothing.
+
+export const EN = {
+  open: "Open chat",
+  close: "Close chat",
+  title: "Chat with us",
+  subtitle: "AI Representative",
+  greeting: "Hi! How can I help you today?",
+  placeholder: "Write a message…",
+  inputLabel: "Your message",
+  send: "Send",
+  stop: "Stop",
+  retry: "Retry",
+  typing: "The Representative is typing",
+  log: "Conversation",
+  disclaimer: "Answers come from an AI and may be inaccurate.",
+  interrupted: "This reply was interrupted.",
+  stopped: "You stopped this reply.",
+  renewed: "Your previous conversation expired, so a new one was started.",
+  failed: "Something went wrong.",
+  network: "The connection to the chat failed. Check your network and retry.",
+  rateLimited: "Too many messages at once. Please wait a moment, then retry.",
+  navigated: "Opened {target}",
+  openedModal: "Opened “{target}”",
+  scrolled: "Scrolled to {target}",
+  highlighted: "Highlighted {target}",
+  filled: "Filled in {count} field(s) of the form",
+  blocked: "Blocked an action the Representative asked for: {target}",
+  announceReply: "The Representative replied: {text}",
+  unread: "{count} new",
+  compacting: "Summarizing the conversation so far…",
+  compacted: "Earlier messages were summarized",
+  dismiss: "Dismiss",
+  otherTab: "Replying in another tab…",
 };
 
-export const LANGUAGES = Object.keys(TABLE);
+/** Languages with a table: English here, the others as JSON from the BFF. */
+export const LANGUAGES = ["en", "es", "de", "ar"];
+const RTL = ["ar", "he", "fa", "ur"];
 
-/** The string table for a language tag ("es-MX" -> es), English as fallback. */
-export function pickStrings(...candidates) {
-  for (const tag of candidates) {
+/** The first supported language among tags like "es-MX"; English otherwise. */
+export function languageFor(...tags) {
+  for (const tag of tags) {
     const base = String(tag || "").toLowerCase().split("-")[0];
-    if (TABLE[base]) return { lang: base, t: format(TABLE[base]) };
+    if (LANGUAGES.includes(base)) return base;
   }
-  return { lang: "en", t: format(TABLE.en) };
+  return "en";
 }
 
-function format(table) {
+export const isRtl = (lang) => RTL.includes(lang);
+
+/** t(key, {name: value}) over a table, falling back to English per key. */
+export function formatter(table) {
   return (key, vars) => {
-    let text = table[key] || TABLE.en[key] || key;
+    let text = table[key] || EN[key] || key;
     if (vars) for (const name in vars) text = text.split("{" + name + "}").join(String(vars[name]));
     return text;
   };
+}
+
+/** The table for a language: English at once, others fetched (English if that fails). */
+export async function loadStrings(base, lang) {
+  if (lang === "en") return EN;
+  try {
+    const response = await fetch(base + "/static/i18n/" + lang + ".json", { credentials: "omit" });
+    if (response.ok) return { ...EN, ...(await response.json()) };
+  } catch (_) {
+    // offline or blocked: English it is
+  }
+  return EN;
 }

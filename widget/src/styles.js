@@ -9,7 +9,7 @@ const BASE_CSS = `
  --rc-size:15px;--rc-width:380px;--rc-height:620px;--rc-error:#b91c1c;--rc-focus:#1d4ed8;
  font-family:var(--rc-font);font-size:var(--rc-size);color:var(--rc-text);line-height:1.45}
 :host([data-position=left]){right:auto;left:20px}
-:host([data-mode=inline]){position:relative;bottom:auto;right:auto;left:auto;display:block;z-index:auto}
+:host([data-mode=inline]){position:relative;inset:auto;display:block;z-index:auto}
 @media (prefers-color-scheme:dark){:host(:not([data-theme=light])){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}}
 :host([data-theme=dark]){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}
 *{box-sizing:border-box}
@@ -21,6 +21,10 @@ button{font:inherit;color:inherit;cursor:pointer}
  box-shadow:0 8px 24px rgba(15,23,42,.25);display:grid;place-items:center;position:relative}
 .launcher svg{width:28px;height:28px}
 .badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;display:grid;place-items:center;padding:0 5px}
+.preview{position:absolute;bottom:72px;right:0;display:flex;align-items:flex-start;gap:4px;width:max-content;max-width:min(300px,calc(100vw - 40px));
+ background:var(--rc-bg);color:var(--rc-text);border:1px solid var(--rc-border);border-radius:14px;box-shadow:0 8px 24px rgba(15,23,42,.18);padding:6px}
+.teaser{border:0;background:none;text-align:start;padding:6px 8px;font-size:.95em;line-height:1.4}
+.dismiss{border:0;background:none;width:28px;height:28px;border-radius:50%;font-size:18px;line-height:1;flex:none}
 `;
 
 // The panel's rules, adopted when the panel is first built.
@@ -28,12 +32,12 @@ const PANEL_CSS = `
 .panel{position:absolute;bottom:76px;right:0;width:var(--rc-width);height:min(var(--rc-height),calc(100dvh - 120px));
  background:var(--rc-bg);color:var(--rc-text);border:1px solid var(--rc-border);border-radius:var(--rc-radius);
  box-shadow:0 16px 48px rgba(15,23,42,.28);display:flex;flex-direction:column;overflow:hidden}
-:host([data-position=left]) .panel{right:auto;left:0}
+:host([data-position=left]) .panel,:host([data-position=left]) .preview{right:auto;left:0}
 :host([data-mode=inline]) .panel{position:relative;bottom:auto;width:100%;height:var(--rc-height);box-shadow:none}
 :host([data-mode=fullscreen]) .panel,.panel.full{position:fixed;inset:0;width:auto;height:var(--rc-vh,100dvh);border-radius:0;border:0}
 @media (max-width:640px){:host(:not([data-mode=inline])) .panel{position:fixed;inset:0;width:auto;height:var(--rc-vh,100dvh);border-radius:0;border:0}}
 header{display:flex;align-items:center;gap:12px;padding:14px 16px;background:var(--rc-accent);color:var(--rc-accent-text);padding-top:max(14px,env(safe-area-inset-top))}
-.avatar{width:38px;height:38px;border-radius:50%;background:rgba(255,255,255,.22);display:grid;place-items:center;font-weight:700;flex:none}
+.avatar{width:38px;height:38px;border-radius:50%;background:rgba(0,0,0,.25);display:grid;place-items:center;font-weight:700;flex:none}
 .who{flex:1;min-width:0}
 h2{margin:0;font-size:1.05em;font-weight:650}
 .sub{margin:0;font-size:.85em;opacity:.92}
@@ -41,17 +45,20 @@ h2{margin:0;font-size:1.05em;font-weight:650}
 .close:hover{background:rgba(255,255,255,.18)}
 .log{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:10px;overscroll-behavior:contain}
 .msg{max-width:85%;padding:9px 13px;border-radius:14px;background:var(--rc-bubble);overflow-wrap:anywhere;white-space:normal}
-.msg.user{align-self:flex-end;background:var(--rc-accent);color:var(--rc-accent-text);border-bottom-right-radius:4px;white-space:pre-wrap}
-.msg.bot{align-self:flex-start;border-bottom-left-radius:4px}
+.msg.user{align-self:flex-end;background:var(--rc-accent);color:var(--rc-accent-text);border-end-end-radius:4px;white-space:pre-wrap}
+.msg.bot{align-self:flex-start;border-end-start-radius:4px}
 .msg p,.msg ul,.msg ol,.msg pre,.msg blockquote,.msg h3,.msg h4,.msg h5,.msg h6{margin:0 0 .5em}
 .msg>:last-child{margin-bottom:0}
-.msg ul,.msg ol{padding-left:1.3em}
+.msg ul,.msg ol{padding-inline-start:1.3em}
 .msg h3,.msg h4,.msg h5,.msg h6{font-size:1em}
 .msg a{color:inherit;text-decoration:underline}
 .msg code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em;background:rgba(100,116,139,.18);padding:.1em .3em;border-radius:4px}
 .msg pre{background:#0f172a;color:#e2e8f0;padding:10px;border-radius:8px;overflow-x:auto}
 .msg pre code{background:none;padding:0;color:inherit}
-.msg blockquote{border-left:3px solid var(--rc-border);padding-left:10px;color:var(--rc-muted)}
+.msg blockquote{border-inline-start:3px solid var(--rc-border);padding-inline-start:10px;color:var(--rc-muted)}
+.recap{align-self:stretch;font-size:.9em;color:var(--rc-muted)}
+.recap summary{cursor:pointer;text-align:center;padding:4px}
+.recap .msg{max-width:none;margin-top:6px;color:var(--rc-text)}
 .state{display:block;margin-top:6px;font-size:.85em;color:var(--rc-muted)}
 .msg.error{background:transparent;border:1px solid var(--rc-error);color:var(--rc-error)}
 .retry{margin-top:8px;display:inline-block;border:1px solid currentColor;background:transparent;border-radius:999px;padding:4px 12px;font-size:.9em}

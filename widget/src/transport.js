@@ -15,7 +15,7 @@ export class ChatError extends Error {
 
 async function errorFrom(response) {
   let code = "http_" + response.status;
-  let message = "The chat service answered " + response.status + ".";
+  let message = "";
   try {
     const body = await response.json();
     if (body && body.error) {
@@ -32,7 +32,7 @@ async function errorFrom(response) {
 
 function networkError(error) {
   if (error && error.name === "AbortError") return error;
-  return new ChatError("network", "The connection to the chat failed.", 0, true);
+  return new ChatError("network", "", 0, true);
 }
 
 export function createTransport(base) {
@@ -97,7 +97,7 @@ export function createTransport(base) {
       if (finished) return;
       throw networkError(error);
     }
-    if (!finished) throw new ChatError("interrupted", "The reply was interrupted.", 0, true);
+    if (!finished) throw new ChatError("interrupted", "", 0, true);
   }
 
   return {

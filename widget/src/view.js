@@ -48,6 +48,7 @@ export function createView(options) {
   host.setAttribute("data-mode", mode);
   if (options.position === "left") host.setAttribute("data-position", "left");
   if (options.theme) host.setAttribute("data-theme", options.theme);
+  host.setAttribute("dir", options.dir || "ltr");
   if (options.accent) host.style.setProperty("--rc-accent", options.accent);
 
   const floating = mode !== "inline";
@@ -127,6 +128,7 @@ export function createView(options) {
     if (isOpen()) return;
     if (handlers.beforeOpen) handlers.beforeOpen();
     build();
+    previewHide();
     panel.hidden = false;
     fitViewport();
     if (launcher) launcher.setAttribute("aria-expanded", "true");
@@ -148,8 +150,28 @@ export function createView(options) {
     unread = count;
     badge.hidden = !count;
     badge.textContent = count ? String(count) : "";
-    if (launcher) launcher.setAttribute("aria-label", count ? t("open") + " (" + count + ")" : t("open"));
+    if (launcher) launcher.setAttribute("aria-label", count ? t("open") + " (" + t("unread", { count }) + ")" : t("open"));
   }
+
+  /** A short teaser beside the launcher; a click opens the chat. */
+  function showPreview(text, onDismiss) {
+    if (!launcher || isOpen()) return;
+    const teaser = h(doc, "button", { class: "teaser", type: "button", text });
+    const dismiss = h(doc, "button", { class: "dismiss", type: "button", "aria-label": t("dismiss"), text: "×" });
+    const preview = h(doc, "div", { class: "preview", role: "status" }, [teaser, dismiss]);
+    root.insertBefore(preview, launcher);
+    const hide = () => preview.remove();
+    teaser.addEventListener("click", () => {
+      hide();
+      open();
+    });
+    dismiss.addEventListener("click", () => {
+      hide();
+      onDismiss();
+    });
+    previewHide = hide;
+  }
+  let previewHide = () => {};
 
   if (launcher) launcher.addEventListener("click", () => (isOpen() ? closePanel() : open()));
   function grow() {
@@ -258,6 +280,28 @@ export function createView(options) {
     return append(h(doc, "p", { class: "note", text }));
   }
 
+  /** A recap of compacted messages: a collapsible note that fills in as it streams. */
+  function addSummary(label) {
+    const title = h(doc, "summary", { text: label });
+    const body = h(doc, "div", { class: "msg bot" });
+    const element = append(h(doc, "details", { class: "recap" }, [title, body]));
+    let renderer = createRenderer(doc, body);
+    return {
+      append(text) {
+        renderer.append(text);
+        renderer.render();
+      },
+      finish(text, doneLabel) {
+        body.textContent = "";
+        renderer = createRenderer(doc, body);
+        renderer.append(text);
+        renderer.finish();
+        title.textContent = doneLabel;
+      },
+      remove: () => element.remove(),
+    };
+  }
+
   function addError(text, retry) {
     const element = append(bubble("bot error"));
     element.setAttribute("role", "alert");
@@ -284,6 +328,7 @@ export function createView(options) {
     addUser,
     startReply,
     addNote,
+    addSummary,
     addError,
     setChips,
     setBusy(busy) {
@@ -297,6 +342,7 @@ export function createView(options) {
       win.setTimeout(() => (live.textContent = text), 50);
     },
     setUnread,
+    showPreview,
     get unread() {
       return unread;
     },

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { capContext, cleanPage, describe, scanContext } from "../src/context.js";
 import { createStore } from "../src/storage.js";
-import { pickStrings } from "../src/strings.js";
+import { EN, formatter, isRtl, languageFor } from "../src/strings.js";
+import { TRANSLATIONS } from "../src/translations.js";
 
 test("current page keeps path and query, minus secrets and fragment", () => {
   assert.equal(cleanPage("https://a.example/p/q?x=1&token=abc&reset_key=9&utm_source=ad#top"), "/p/q?x=1&utm_source=ad");
@@ -54,8 +55,21 @@ test("storage survives a broken backend and round-trips state", () => {
 });
 
 test("strings follow the language, English as fallback", () => {
-  assert.equal(pickStrings("es-MX").t("send"), "Enviar");
-  assert.equal(pickStrings(undefined, "de-AT").t("send"), "Senden");
-  assert.equal(pickStrings("xx", "yy").lang, "en");
-  assert.equal(pickStrings("en").t("filled", { count: 2 }), "Filled in 2 field(s) of the form");
+  assert.equal(languageFor("es-MX"), "es");
+  assert.equal(languageFor(undefined, "de-AT"), "de");
+  assert.equal(languageFor("xx", "yy"), "en");
+  assert.ok(isRtl("ar") && !isRtl("en"));
+  assert.equal(formatter(EN)("filled", { count: 2 }), "Filled in 2 field(s) of the form");
+  assert.equal(formatter(TRANSLATIONS.es)("send"), "Enviar");
+  assert.equal(formatter({})("send"), "Send");
+});
+
+test("every translation has exactly the English keys and placeholders", () => {
+  for (const [lang, table] of Object.entries(TRANSLATIONS)) {
+    assert.deepEqual(Object.keys(table).sort(), Object.keys(EN).sort(), lang);
+    for (const key of Object.keys(EN)) {
+      const holes = (text) => (text.match(/\{\w+\}/g) || []).sort().join();
+      assert.equal(holes(table[key]), holes(EN[key]), lang + "." + key);
+    }
+  }
 });
