@@ -25,7 +25,8 @@ from .errors import ApiError
 from .eventstream import EventStreamResponse
 from .origins import OriginPolicy
 from .profiles import Profile
-from .relay import Reply, relay
+from .relay import Reply
+from .streams import StreamHub
 from .settings import Settings
 from .tokens import TokenIssuer, Visitor
 from .upstream import Upstream
@@ -68,12 +69,14 @@ class ChatApi:
         issuer: TokenIssuer,
         origins: OriginPolicy,
         profiles: dict[str, Profile] | None = None,
+        hub: StreamHub | None = None,
     ) -> None:
         self.settings = settings
         self.upstream = upstream
         self.issuer = issuer
         self.origins = origins
         self.profiles = profiles or {}
+        self.hub = hub or StreamHub()
 
     def routes(self) -> list[Route]:
         return [
@@ -82,6 +85,7 @@ class ChatApi:
             Route("/v1/compact", self.compact, methods=["POST"]),
             Route("/v1/context-usage", self.context_usage, methods=["GET"]),
             Route("/v1/commands", self.report_command, methods=["POST"]),
+            Route("/v1/stop", self.stop, methods=["POST"]),
         ]
 
     def _allowed_origin(self, request: Request) -> str:
@@ -142,26 +146,42 @@ class ChatApi:
             upstream_body["scanContext"] = scan_context
         return upstream_body
 
-    def _stream(self, path: str, body: dict[str, Any], reply: Reply) -> EventStreamResponse:
-        @asynccontextmanager
-        async def source() -> AsyncIterator[AsyncIterator[bytes]]:
-            async with self.upstream.stream(path, body) as events:
-                yield relay(events, reply)
-
+    async def _reply(self, request: Request, visitor: Visitor, path: str, body: dict[str, Any] | None,
+                     reply: Reply) -> EventStreamResponse:
+        """A new reply, or, with `Last-Event-ID`, the rest of one this visitor lost the connection to."""
+        last_event_id = request.headers.get("last-event-id")
+        if last_event_id:
+            stream, after = self.hub.find(last_event_id, visitor.session_id)
+        else:
+            assert body is not None
+            stream = self.hub.start(visitor.session_id, lambda: self.upstream.stream(path, body), reply)
+            await stream.opened  # an upstream refusal becomes a JSON error with its status
+            after = 0
         return EventStreamResponse(
-            source, heartbeat=self.settings.heartbeat, send_timeout=self.settings.send_timeout
+            stream, after, heartbeat=self.settings.heartbeat, send_timeout=self.settings.send_timeout
         )
 
     async def send_message(self, request: Request) -> Response:
         visitor = self._visitor(request)
-        body = self._message_body(await read_json(request, self.settings.max_body_bytes))
-        reply = Reply(self.origins.allows)
-        return self._stream(f"/chat/sessions/{visitor.session_id}/messages", body, reply)
+        body = None
+        if not request.headers.get("last-event-id"):
+            body = self._message_body(await read_json(request, self.settings.max_body_bytes))
+        path = f"/chat/sessions/{visitor.session_id}/messages"
+        return await self._reply(request, visitor, path, body, Reply(self.origins.allows))
 
     async def compact(self, request: Request) -> Response:
         visitor = self._visitor(request)
-        reply = Reply(self.origins.allows, compact=True)
-        return self._stream(f"/chat/sessions/{visitor.session_id}/compact", {}, reply)
+        path = f"/chat/sessions/{visitor.session_id}/compact"
+        return await self._reply(request, visitor, path, {}, Reply(self.origins.allows, compact=True))
+
+    async def stop(self, request: Request) -> Response:
+        """Stop this visitor's reply now (a dropped connection alone waits for a reconnect)."""
+        visitor = self._visitor(request)
+        body = await read_json(request, self.settings.max_body_bytes)
+        stream_id = body.get("streamId")
+        if stream_id is not None and not isinstance(stream_id, str):
+            raise ApiError(422, "invalid_stream", "streamId must be a string.")
+        return JSONResponse({"stopped": self.hub.stop_session(visitor.session_id, stream_id)})
 
     async def context_usage(self, request: Request) -> Response:
         visitor = self._visitor(request)

@@ -22,6 +22,7 @@ from .landing import Landing
 from .pages import page_routes, template_env
 from .profiles import load_profiles
 from .settings import Settings, load_settings
+from .streams import StreamHub
 from .tokens import TokenIssuer
 from .upstream import Upstream
 
@@ -37,11 +38,20 @@ def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTranspo
     origins = OriginPolicy(settings.allowed_origins or (settings.public_origin,), settings.public_origin)
     upstream = Upstream(settings, transport=upstream_transport)
     profiles = load_profiles(settings.profiles_dir or None)
-    api = ChatApi(settings, upstream, TokenIssuer(settings.secret_keys, settings.token_ttl), origins, profiles)
+    hub = StreamHub(
+        grace=settings.resume_grace,
+        max_buffer=settings.max_reply_bytes,
+        max_duration=settings.max_stream_seconds,
+        max_streams=settings.max_streams,
+        max_per_visitor=settings.max_streams_per_visitor,
+    )
+    issuer = TokenIssuer(settings.secret_keys, settings.token_ttl)
+    api = ChatApi(settings, upstream, issuer, origins, profiles, hub)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await hub.aclose()
         await upstream.aclose()
 
     profile = profiles.get(settings.profile_id) or next(iter(profiles.values()))
@@ -69,6 +79,7 @@ def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTranspo
     )
     app.state.settings = settings
     app.state.upstream = upstream
+    app.state.hub = hub
     app.state.origins = origins
     return app
 

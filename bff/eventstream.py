@@ -1,30 +1,25 @@
-"""An ASGI response for event streams that cannot pin a server.
+"""An ASGI response that streams one reply to one browser connection.
 
 Unlike a plain StreamingResponse it:
-- opens its source first, so an upstream refusal becomes a JSON error with
-  the right status instead of a 200 stream with an error in it;
 - sends a comment at once, then `: ping` every `heartbeat` seconds, so
   proxies and browsers see a live connection while the model thinks;
-- cancels the source the moment the browser disconnects, which closes the
-  upstream request and stops generation;
+- notices the browser leaving at once (not at the next write) and detaches
+  from the reply, which then waits for a reconnect or is cancelled;
 - gives up on a reader that stops reading for `send_timeout` seconds.
+The reply itself is read from upstream by its `ReplyStream`, not here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 
 from starlette.types import Message, Receive, Scope, Send
 
-from .errors import ApiError
 from .sse import OPEN, PING
+from .streams import Attachment, ReplyStream
 
 log = logging.getLogger("repchat.stream")
-
-Source = Callable[[], AbstractAsyncContextManager[AsyncIterator[bytes]]]
 
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -41,24 +36,25 @@ async def _wait_for_disconnect(receive: Receive) -> None:
 
 
 class EventStreamResponse:
-    def __init__(self, source: Source, *, heartbeat: float = 15.0, send_timeout: float = 30.0) -> None:
-        self.source = source
+    def __init__(
+        self, stream: ReplyStream, after: int = 0, *, heartbeat: float = 15.0, send_timeout: float = 30.0
+    ) -> None:
+        self.stream = stream
+        self.after = after
         self.heartbeat = heartbeat
         self.send_timeout = send_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        stream = asyncio.ensure_future(self._stream(scope, receive, send))
+        streaming = asyncio.ensure_future(self._stream(send))
         watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
         try:
-            await asyncio.wait((stream, watcher), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((streaming, watcher), return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (stream, watcher):
+            for task in (streaming, watcher):
                 task.cancel()
-            await asyncio.gather(stream, watcher, return_exceptions=True)
-        if watcher.done() and not watcher.cancelled():
-            log.debug("browser disconnected; upstream request cancelled")
-        elif not stream.cancelled() and stream.exception() is not None:
-            raise stream.exception()  # type: ignore[misc]
+            await asyncio.gather(streaming, watcher, return_exceptions=True)
+        if not streaming.cancelled() and streaming.exception() is not None:
+            raise streaming.exception()  # type: ignore[misc]
 
     async def _send(self, send: Send, message: Message) -> None:
         async with asyncio.timeout(self.send_timeout):
@@ -72,23 +68,24 @@ class EventStreamResponse:
         except TimeoutError:
             pass  # the frame loop times out on the same stuck reader and ends the stream
 
-    async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
+    async def _stream(self, send: Send) -> None:
+        async def send_frame(frame: bytes) -> None:
+            await self._send(send, {"type": "http.response.body", "body": frame, "more_body": True})
+
+        attachment: Attachment | None = None
+        pings: asyncio.Future[None] | None = None
         try:
-            async with self.source() as frames:
-                started = True
-                await self._send(send, {"type": "http.response.start", "status": 200, "headers": HEADERS})
-                await self._send(send, {"type": "http.response.body", "body": OPEN, "more_body": True})
-                pings = asyncio.ensure_future(self._pings(send))
-                try:
-                    async for frame in frames:
-                        await self._send(send, {"type": "http.response.body", "body": frame, "more_body": True})
-                finally:
-                    pings.cancel()
-                await self._send(send, {"type": "http.response.body", "body": b"", "more_body": False})
-        except ApiError as exc:
-            if started:
-                raise
-            await exc.response()(scope, receive, send)
+            await self._send(send, {"type": "http.response.start", "status": 200, "headers": HEADERS})
+            await send_frame(OPEN)
+            pings = asyncio.ensure_future(self._pings(send))
+            attachment = await self.stream.attach(self.after, send_frame)
+            await attachment.ended
+            pings.cancel()
+            await self._send(send, {"type": "http.response.body", "body": b"", "more_body": False})
         except TimeoutError:
-            log.warning("a reader stopped reading for %.0f s; stream closed", self.send_timeout)
+            log.warning("a reader stopped reading for %.0f s; its stream was closed", self.send_timeout)
+        finally:
+            if pings is not None:
+                pings.cancel()
+            if attachment is not None:
+                self.stream.detach(attachment)

@@ -9,7 +9,6 @@ mid-stream ends as exactly one `error` event.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,6 +16,7 @@ import httpx
 
 from .commands import OriginCheck, split_commands
 from .sse import encode
+from .sse_reader import FrameTooLarge
 from .upstream import error_for_transport
 from .upstream_events import Event
 
@@ -70,6 +70,9 @@ class Reply:
         self.finished = True
         if isinstance(exc, httpx.TransportError):
             return "error", error_for_transport(exc).as_event()
+        if isinstance(exc, FrameTooLarge):
+            log.warning("ended a reply: %s", exc)
+            return "error", {"code": "frame_too_large", "message": "The reply was too large to show.", "retryable": False}
         log.exception("relay failed", exc_info=exc)
         return "error", {"code": "internal", "message": "The reply failed.", "retryable": True}
 
@@ -94,9 +97,8 @@ class Reply:
         return done
 
 
-async def relay(events: AsyncIterator[Event], reply: Reply) -> AsyncIterator[bytes]:
+async def relay(events: AsyncIterator[Event], reply: Reply, stream_id: str) -> AsyncIterator[bytes]:
     """Encoded browser frames for an upstream event stream, ids `<stream>.<n>`."""
-    stream_id = secrets.token_hex(6)
     count = 0
 
     def frame(item: tuple[str, dict[str, Any]]) -> bytes:
@@ -112,7 +114,7 @@ async def relay(events: AsyncIterator[Event], reply: Reply) -> AsyncIterator[byt
             if reply.finished:
                 return
         item = reply.on_end()
-    except httpx.TransportError as exc:
+    except (httpx.TransportError, FrameTooLarge) as exc:
         item = reply.on_failure(exc)
     if item is not None:
         yield frame(item)

@@ -41,6 +41,11 @@ class Settings:
     max_streams: int = 1000
     max_body_bytes: int = 64 * 1024
     max_message_chars: int = 4000
+    max_frame_bytes: int = 256 * 1024
+    max_reply_bytes: int = 2 * 1024 * 1024
+    max_stream_seconds: float = 300.0
+    max_streams_per_visitor: int = 2
+    resume_grace: float = 30.0
     log_level: str = "info"
     demo_site: bool = True
     profiles_dir: str = ""

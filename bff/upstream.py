@@ -14,10 +14,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from httpx_sse import EventSource
-
 from .errors import ApiError
 from .settings import Settings
+from .sse_reader import SseReader
 from .upstream_events import Event, Malformed, normalise_usage, read_event
 
 log = logging.getLogger("repchat.upstream")
@@ -193,19 +192,19 @@ class Upstream:
                 raise ApiError(
                     502, "upstream_error", "The chat service did not answer with a stream.", retryable=True
                 )
-            # SSE is UTF-8 by definition, and a leading BOM must be dropped.
-            response.encoding = "utf-8-sig"
-            yield _events(EventSource(response).aiter_sse())
+            yield _events(response.aiter_bytes(), SseReader(self.settings.max_frame_bytes))
         finally:
             await response.aclose()
 
 
-async def _events(frames: AsyncIterator[Any]) -> AsyncIterator[Event]:
-    async for frame in frames:
-        try:
-            event = read_event(frame)
-        except Malformed as exc:
-            log.warning("skipped a malformed upstream frame: %s", exc)
-            continue
-        if event is not None:
-            yield event
+async def _events(chunks: AsyncIterator[bytes], reader: SseReader) -> AsyncIterator[Event]:
+    """Upstream events, read and normalised; raises FrameTooLarge past the cap."""
+    async for chunk in chunks:
+        for frame in reader.feed(chunk):
+            try:
+                event = read_event(frame)
+            except Malformed as exc:
+                log.warning("skipped a malformed upstream frame: %s", exc)
+                continue
+            if event is not None:
+                yield event

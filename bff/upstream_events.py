@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from httpx_sse import ServerSentEvent
+
+from .sse_reader import Frame
 
 TOKEN_KEYS = ("content", "token", "text", "delta")
 KIND_ALIASES = {"text": "token", "delta": "token"}
@@ -98,23 +99,23 @@ def _done_fields(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def read_event(sse: ServerSentEvent) -> Event | None:
+def read_event(frame: Frame) -> Event | None:
     """The event one upstream frame stands for; None for frames to skip.
 
     Raises `Malformed` for a frame that cannot be read at all, so the caller
     decides whether to skip it or end the stream.
     """
-    named = sse.event if sse.event and sse.event != "message" else ""
-    if not sse.data:
+    named = frame.event if frame.event != "message" else ""
+    if not frame.data:
         return None
     try:
-        payload = orjson.loads(sse.data)
+        payload = orjson.loads(frame.data)
     except orjson.JSONDecodeError:
         if KIND_ALIASES.get(named, named) == "token":
-            return Event("token", {"content": sse.data})
-        raise Malformed(sse.data[:80]) from None
+            return Event("token", {"content": frame.data.decode("utf-8", "replace")})
+        raise Malformed(frame.data[:80].decode("utf-8", "replace")) from None
     if not isinstance(payload, dict):
-        raise Malformed(sse.data[:80])
+        raise Malformed(frame.data[:80].decode("utf-8", "replace"))
     if named == "command":
         # The payload is the command itself, whose own `type` is its action.
         command = payload.get("command", payload)

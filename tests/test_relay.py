@@ -115,7 +115,10 @@ def test_heartbeats_flow_while_the_upstream_is_silent(make_bff):
     assert "event: done" in raw
 
 
-def test_a_browser_disconnect_cancels_the_upstream_request(chat, emulator):
+def test_a_browser_disconnect_cancels_the_upstream_request(make_bff, emulator):
+    """With no grace period for reconnects, leaving cancels the upstream reply at once."""
+    chat = Chat(make_bff(resume_grace=0))
+    chat.start()
     before = len(emulator.journal("message"))
     with chat.client.stream(
         "POST", f"{chat.url}/v1/messages",

@@ -1,13 +1,12 @@
 """Every tolerated upstream frame shape reads as the same small event."""
 
 import pytest
-from httpx_sse import ServerSentEvent
-
+from bff.sse_reader import Frame
 from bff.upstream_events import Event, Malformed, normalise_usage, read_event
 
 
-def frame(data: str, event: str = "") -> ServerSentEvent:
-    return ServerSentEvent(event=event, data=data)
+def frame(data: str, event: str = "") -> Frame:
+    return Frame(event, data.encode(), "")
 
 
 @pytest.mark.parametrize(

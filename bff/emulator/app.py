@@ -246,6 +246,10 @@ class Emulator:
         )
         if scenario.words:
             answer = Answer(long_reply(scenario.words))
+        elif scenario.echo:
+            answer = Answer(content)
+        if scenario.hang:
+            await asyncio.sleep(scenario.hang)
         framer = Framer(scenario)
         if scenario.hostile_commands:
             answer.commands += HOSTILE_COMMANDS

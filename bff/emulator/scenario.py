@@ -9,8 +9,10 @@ Faults: status=CODE (HTTP error before the stream), error-after=N (error
 event after N tokens), drop-after=N (connection dropped after N tokens),
 stall=S or stall=S@N (silence of S seconds after N tokens), malformed=N (a
 broken JSON frame after N tokens), no-done (stream ends without done),
-oversized=BYTES (one huge token frame), delay=SECONDS, gap=SECONDS, and
-words=N (a long markdown reply of about N tokens, for benchmarks).
+oversized=BYTES (one huge token frame), hang=SECONDS (silence before the
+response headers), delay=SECONDS, gap=SECONDS, words=N (a long markdown
+reply of about N tokens, for benchmarks), and echo (the reply is the
+message itself: model output chosen by a test).
 
 Wire variants (upstream-contract.md's tolerated list): event-lines (an
 `event:` line as well as the type key), event-only (an `event:` line and no
@@ -69,6 +71,8 @@ class Scenario:
     hostile_commands: bool = False
     server_commands: bool = False
     scan_status: int | None = None
+    hang: float = 0.0
+    echo: bool = False
     words: int | None = None
 
     def updated(self, spec: str | None) -> Scenario:
@@ -105,7 +109,7 @@ def _parse_item(item: str) -> dict[str, Any]:
         "text-events": "text_events", "bom": "bom", "comments": "comments",
         "unknown-events": "unknown_events", "ids": "ids", "multiline-data": "multiline_data",
         "command-event": "command_event", "hostile-commands": "hostile_commands",
-        "server-commands": "server_commands",
+        "server-commands": "server_commands", "echo": "echo",
     }
     if name in flags and not value:
         return {flags[name]: True}
@@ -119,7 +123,7 @@ def _parse_item(item: str) -> dict[str, Any]:
     if name == "stall":
         seconds, _, after = value.partition("@")
         return {"stall": _number(name, seconds, float), "stall_after": _number(name, after or "0")}
-    if name in ("delay", "gap"):
+    if name in ("delay", "gap", "hang"):
         return {name: _number(name, value, float)}
     if name == "split":
         size = _number(name, value)

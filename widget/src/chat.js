@@ -12,6 +12,19 @@ import { runCommand } from "./commands.js";
 const RENEWABLE = new Set(["token_expired", "token_invalid", "session_not_found", "origin_mismatch"]);
 const SAVE_EVERY_MS = 500;
 const LIVE_MS = 3000; // a streaming reply saved this recently is still being written
+const RESUME_WITHIN_MS = 25000; // the BFF keeps a dropped reply for 30 s by default
+const RESUME_DELAYS = [0, 500, 1000, 2000, 4000, 8000];
+const isDrop = (error) => !!error && (error.code === "network" || error.code === "interrupted");
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(new DOMException("stopped", "AbortError"));
+    }, { once: true });
+  });
+}
 
 export function createChat({ config, transport, store, view, t, context, env, emit, channel }) {
   let state = { token: "", expiresAt: "", messages: [], scanSent: false };
@@ -26,7 +39,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
   function describeError(error) {
     if (error.code === "network") return t("network");
     if (error.code === "rate_limited") return t("rateLimited");
-    if (error.code === "interrupted") return t("interrupted");
+    if (error.code === "interrupted" || error.code === "stream_gone") return t("interrupted");
     return error.message || t("failed");
   }
 
@@ -124,6 +137,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
   function restore() {
     if (restored) return;
     restored = true;
+    let resumeAfterRestore = null;
     state = store.load();
     // The greeting shows at once but is stored only once the visitor speaks.
     if (!state.messages.length && config.greeting !== "") view.startReply(greeting().text, false).finish();
@@ -138,7 +152,15 @@ export function createChat({ config, transport, store, view, t, context, env, em
       else if (message.role === "error") {
         const element = view.addError(message.text, retryText ? () => retryError(element, message.text, retryText) : null);
       } else {
-        if (message.status === "streaming" && Date.now() - (message.at || 0) < LIVE_MS) {
+        const age = Date.now() - (message.at || 0);
+        if (message.status === "streaming" && message.left && message.resume && age < RESUME_WITHIN_MS) {
+          // This page was left mid-reply: pick the reply up where it stopped.
+          delete message.left;
+          reply = view.startReply(message.text, false);
+          resumeAfterRestore = () => run(lastUserText(index), false, message);
+          return;
+        }
+        if (message.status === "streaming" && !message.left && age < LIVE_MS) {
           // Another tab is writing this reply right now: follow it.
           reply = view.startReply(message.text, false);
           remoteBusy = true;
@@ -156,6 +178,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
       }
     });
     if (changed) save();
+    if (resumeAfterRestore) resumeAfterRestore();
   }
 
   async function runCommands(done, token) {
@@ -194,44 +217,65 @@ export function createChat({ config, transport, store, view, t, context, env, em
     show("busy", false);
   }
 
-  async function run(text, renewed) {
+  /**
+   * Send `text` and stream the reply, or (with `resumed`, a stored reply cut
+   * off by a reload) go on with a reply already under way. A dropped
+   * connection is resumed with Last-Event-ID; the visitor's message is never
+   * sent twice.
+   */
+  async function run(text, renewed, resumed) {
     const controller = begin();
-    show("start");
-    const entry = { role: "bot", text: "", status: "streaming" };
+    const entry = resumed || { role: "bot", text: "", status: "streaming" };
+    if (!resumed) show("start");
     streaming = { entry, text };
-    let started = false;
+    let started = !!resumed;
     let done = null;
     let failure = null;
     let lastSave = 0;
+    const onEvent = (name, data, id) => {
+      if (!started) {
+        started = true;
+        state.scanSent = true;
+        state.messages.push(entry);
+      }
+      if (id) entry.resume = id;
+      if (name === "token" && typeof data.content === "string") {
+        entry.text += data.content;
+        show("token", data.content);
+        if (Date.now() - lastSave > SAVE_EVERY_MS) {
+          lastSave = entry.at = Date.now();
+          save();
+        }
+      } else if (name === "done") done = data;
+      else if (name === "error") failure = data;
+    };
     try {
       const token = await ensureSession();
-      const body = { content: text, uiContext: context.ui() };
-      if (!state.scanSent) body.scanContext = context.scan();
-      await transport.sendMessage(
-        token,
-        body,
-        (name, data) => {
-          if (!started) {
-            started = true;
-            state.scanSent = true;
-            state.messages.push(entry);
-          }
-          if (name === "token" && typeof data.content === "string") {
-            entry.text += data.content;
-            show("token", data.content);
-            if (Date.now() - lastSave > SAVE_EVERY_MS) {
-              lastSave = entry.at = Date.now();
-              save();
-            }
-          } else if (name === "done") done = data;
-          else if (name === "error") failure = data;
-        },
-        controller.signal,
-      );
+      let dropped = !!resumed;
+      if (!resumed) {
+        const body = { content: text, uiContext: context.ui() };
+        if (!state.scanSent) body.scanContext = context.scan();
+        try {
+          await transport.sendMessage(token, body, onEvent, controller.signal);
+        } catch (error) {
+          if (!started || !isDrop(error)) throw error;
+          dropped = true;
+        }
+      }
+      for (let attempt = 0; dropped && !done && !failure; attempt++) {
+        if (attempt >= RESUME_DELAYS.length) throw { code: "interrupted" };
+        await sleep(RESUME_DELAYS[attempt], controller.signal);
+        try {
+          await transport.resume(token, entry.resume, onEvent, controller.signal);
+        } catch (error) {
+          if (!isDrop(error)) throw error;
+        }
+      }
       if (failure) throw failure;
       const finalText = (done.message && done.message.content) || entry.text;
       entry.text = finalText;
       entry.status = "done";
+      delete entry.resume;
       if (done.usage) state.usage = done.usage;
       show("done", finalText);
       emit("message", { role: "assistant", text: finalText, id: done.message && done.message.id });
@@ -242,6 +286,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
       const grown = state.messages.length >= (state.compactedAt || 0) + 2;
       if (limit > 0 && grown && state.usage && state.usage.percentUsed >= limit) compact();
     } catch (error) {
+      delete entry.resume;
       if (error && error.name === "AbortError") {
         entry.status = "stopped";
         show("end", t("stopped"), text);
@@ -269,13 +314,13 @@ export function createChat({ config, transport, store, view, t, context, env, em
     }
   }
 
-  // Leaving the page mid-reply: say so in storage now, so the next page (or
-  // another tab) shows the reply as interrupted instead of still arriving.
+  // Leaving the page mid-reply (reload, navigation): note where the reply
+  // stands, so the next page picks it up with Last-Event-ID.
   env.win.addEventListener("pagehide", () => {
     if (!streaming) return;
-    streaming.entry.status = "interrupted";
+    streaming.entry.left = true;
+    streaming.entry.at = Date.now();
     save();
-    show("end", t("interrupted"), streaming.text);
     show("busy", false);
   });
 
@@ -345,6 +390,10 @@ export function createChat({ config, transport, store, view, t, context, env, em
       return true;
     },
     stop() {
+      if (streaming && streaming.entry.resume && state.token) {
+        // Aborting only drops the connection (which the BFF would wait on); say stop.
+        transport.stop(state.token, streaming.entry.resume.split(".")[0]).catch(() => {});
+      }
       if (inFlight) inFlight.abort();
       else if (remoteBusy && channel) channel.postMessage({ op: "stop", args: [] });
     },

@@ -64,12 +64,13 @@ export function createTransport(base) {
    * the stream) or AbortError (stopped). A stream that ends without a final
    * `done` or `error` rejects with code "interrupted".
    */
-  async function stream(path, token, body, onEvent, signal) {
+  async function stream(path, token, body, onEvent, signal, lastEventId) {
     let response;
+    const extra = lastEventId ? { "last-event-id": lastEventId } : {};
     try {
       response = await fetch(base + path, {
         method: "POST",
-        headers: { ...headers(token), accept: "text/event-stream" },
+        headers: { ...headers(token), accept: "text/event-stream", ...extra },
         body: JSON.stringify(body || {}),
         credentials: "omit",
         signal,
@@ -105,6 +106,9 @@ export function createTransport(base) {
     contextUsage: (token) => call("GET", "/v1/context-usage", token),
     reportCommand: (token, command, result) => call("POST", "/v1/commands", token, { command, result }),
     sendMessage: (token, body, onEvent, signal) => stream("/v1/messages", token, body, onEvent, signal),
+    // The rest of a reply after a dropped connection: the BFF replays what came after lastEventId.
+    resume: (token, lastEventId, onEvent, signal) => stream("/v1/messages", token, {}, onEvent, signal, lastEventId),
+    stop: (token, streamId) => call("POST", "/v1/stop", token, { streamId }),
     compact: (token, onEvent, signal) => stream("/v1/compact", token, {}, onEvent, signal),
   };
 }

@@ -69,3 +69,26 @@ test("pathological input stays linear enough", () => {
   parseBlocks("- a\n".repeat(5000), false);
   assert.ok(Date.now() - start < 2000);
 });
+
+test("every XSS vector renders as inert nodes", async () => {
+  const { readFileSync } = await import("node:fs");
+  const vectors = JSON.parse(readFileSync(new URL("../../tests/xss-vectors.json", import.meta.url), "utf8"));
+  assert.ok(vectors.length >= 50);
+  const allowed = new Set(["text", "strong", "em", "code", "a", "span", "br"]);
+  const walk = (nodes) => {
+    for (const node of nodes) {
+      assert.ok(allowed.has(node.t), node.t);
+      if (node.t === "a") assert.equal(safeHref(node.href), node.href, node.href);
+      if (node.c) walk(node.c);
+    }
+  };
+  for (const vector of vectors) {
+    for (const block of parseBlocks(vector, true).blocks) {
+      if (block.type === "code" || block.type === "hr") continue;
+      for (const text of block.items || [block.text]) {
+        walk(parseInline(text, false));
+        walk(parseInline(text, true));
+      }
+    }
+  }
+});
