@@ -33,7 +33,6 @@ export const EN = {
   compacting: "Summarizing the conversation so far…",
   compacted: "Earlier messages were summarized",
   dismiss: "Dismiss",
-  otherTab: "Replying in another tab…",
 };
 
 /** Languages with a table: English here, the others as JSON from the BFF. */

@@ -10,8 +10,7 @@ const BASE_CSS = `
  font-family:var(--rc-font);font-size:var(--rc-size);color:var(--rc-text);line-height:1.45}
 :host([data-position=left]){right:auto;left:20px}
 :host([data-mode=inline]){position:relative;inset:auto;display:block;z-index:auto}
-@media (prefers-color-scheme:dark){:host(:not([data-theme=light])){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}}
-:host([data-theme=dark]){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}
+:host([data-dark]){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}
 *{box-sizing:border-box}
 [hidden]{display:none!important}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}

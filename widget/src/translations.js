@@ -32,7 +32,6 @@ export const TRANSLATIONS = {
     compacting: "Resumiendo la conversación…",
     compacted: "Se resumieron los mensajes anteriores",
     dismiss: "Descartar",
-    otherTab: "Respondiendo en otra pestaña…",
   },
   de: {
     open: "Chat öffnen",
@@ -65,7 +64,6 @@ export const TRANSLATIONS = {
     compacting: "Die Unterhaltung wird zusammengefasst…",
     compacted: "Frühere Nachrichten wurden zusammengefasst",
     dismiss: "Schließen",
-    otherTab: "Antwort in einem anderen Tab…",
   },
   ar: {
     open: "افتح الدردشة",
@@ -98,6 +96,5 @@ export const TRANSLATIONS = {
     compacting: "جارٍ تلخيص المحادثة…",
     compacted: "تم تلخيص الرسائل السابقة",
     dismiss: "إغلاق",
-    otherTab: "يتم الرد في علامة تبويب أخرى…",
   },
 };

@@ -1,84 +1,46 @@
 // Talks to the BFF: JSON calls and event streams over fetch. It never touches
 // the DOM and never re-sends a message on its own; a retry is the visitor's.
+// Failures reject with {code, message, status} (or the AbortError of a stop).
 import { bytes, lines, messages } from "./sse.js";
 
-/** An error the view can explain: code, message, HTTP status, retryable. */
-export class ChatError extends Error {
-  constructor(code, message, status = 0, retryable = true, retryAfter = 0) {
-    super(message);
-    this.code = code;
-    this.status = status;
-    this.retryable = retryable;
-    this.retryAfter = retryAfter;
-  }
-}
-
-async function errorFrom(response) {
-  let code = "http_" + response.status;
-  let message = "";
-  try {
-    const body = await response.json();
-    if (body && body.error) {
-      code = body.error.code || code;
-      message = body.error.message || message;
-    }
-  } catch (_) {
-    // not JSON: keep the generic message
-  }
-  const retryAfter = parseInt(response.headers.get("retry-after") || "0", 10) || 0;
-  const retryable = response.status >= 500 || response.status === 429;
-  return new ChatError(code, message, response.status, retryable, retryAfter);
-}
-
-function networkError(error) {
-  if (error && error.name === "AbortError") return error;
-  return new ChatError("network", "", 0, true);
-}
+const failure = (code, message = "", status = 0) => ({ code, message, status });
 
 export function createTransport(base) {
-  function headers(token) {
-    const out = { "content-type": "application/json" };
-    if (token) out.authorization = "Bearer " + token;
-    return out;
-  }
-
-  async function call(method, path, token, body) {
+  async function request(method, path, token, body, extra, signal) {
+    const headers = { "content-type": "application/json", ...extra };
+    if (token) headers.authorization = "Bearer " + token;
     let response;
     try {
       response = await fetch(base + path, {
         method,
-        headers: headers(token),
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: "omit",
-      });
-    } catch (error) {
-      throw networkError(error);
-    }
-    if (!response.ok) throw await errorFrom(response);
-    return response.json();
-  }
-
-  /**
-   * POST and read an event stream. Calls onEvent(name, data, id) per event.
-   * Resolves when the stream ends; rejects with ChatError (before or during
-   * the stream) or AbortError (stopped). A stream that ends without a final
-   * `done` or `error` rejects with code "interrupted".
-   */
-  async function stream(path, token, body, onEvent, signal, lastEventId) {
-    let response;
-    const extra = lastEventId ? { "last-event-id": lastEventId } : {};
-    try {
-      response = await fetch(base + path, {
-        method: "POST",
-        headers: { ...headers(token), accept: "text/event-stream", ...extra },
-        body: JSON.stringify(body || {}),
         credentials: "omit",
         signal,
       });
     } catch (error) {
-      throw networkError(error);
+      throw error && error.name === "AbortError" ? error : failure("network");
     }
-    if (!response.ok) throw await errorFrom(response);
+    if (response.ok) return response;
+    let error = {};
+    try {
+      error = (await response.json()).error || {};
+    } catch (_) {
+      // not JSON: the status says enough
+    }
+    throw failure(error.code || "http_" + response.status, error.message, response.status);
+  }
+
+  const call = async (method, path, token, body) => (await request(method, path, token, body)).json();
+
+  /**
+   * POST and read an event stream, calling onEvent(name, data, id) per event.
+   * A stream that ends without `done` or `error` rejects with "interrupted".
+   */
+  async function stream(path, token, body, onEvent, signal, lastEventId) {
+    const extra = { accept: "text/event-stream" };
+    if (lastEventId) extra["last-event-id"] = lastEventId;
+    const response = await request("POST", path, token, body || {}, extra, signal);
     let finished = false;
     const feed = lines(
       messages((message) => {
@@ -96,9 +58,9 @@ export function createTransport(base) {
       await bytes(response.body, feed);
     } catch (error) {
       if (finished) return;
-      throw networkError(error);
+      throw error && error.name === "AbortError" ? error : failure("network");
     }
-    if (!finished) throw new ChatError("interrupted", "", 0, true);
+    if (!finished) throw failure("interrupted");
   }
 
   return {

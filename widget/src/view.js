@@ -7,7 +7,7 @@ import { applyBaseStyles, applyPanelStyles } from "./styles.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const ICONS = {
-  chat: "M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6A.5.5 0 0 1 5 19.2V16h1.5H6.5A2.5 2.5 0 0 1 4 13.5z",
+  chat: "M4 4h16v12H9l-5 4z",
   send: "M3.4 20.4 21 12 3.4 3.6l-.1 6.5L15 12 3.3 13.9z",
   stop: "M7 7h10v10H7z",
 };
@@ -47,7 +47,11 @@ export function createView(options) {
   applyBaseStyles(root);
   host.setAttribute("data-mode", mode);
   if (options.position === "left") host.setAttribute("data-position", "left");
-  if (options.theme) host.setAttribute("data-theme", options.theme);
+  // Dark when asked, or when the visitor's system is dark and no theme is forced.
+  const scheme = win.matchMedia && win.matchMedia("(prefers-color-scheme: dark)");
+  const paint = () => host.toggleAttribute("data-dark", options.theme ? options.theme === "dark" : !!(scheme && scheme.matches));
+  paint();
+  if (scheme && !options.theme) scheme.addEventListener("change", paint);
   host.setAttribute("dir", options.dir || "ltr");
   if (options.accent) host.style.setProperty("--rc-accent", options.accent);
 
