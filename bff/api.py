@@ -25,6 +25,7 @@ from .errors import ApiError
 from .eventstream import EventStreamResponse
 from .origins import OriginPolicy
 from .profiles import Profile
+from .ratelimit import RateLimits
 from .relay import Reply
 from .streams import StreamHub
 from .settings import Settings
@@ -70,6 +71,7 @@ class ChatApi:
         origins: OriginPolicy,
         profiles: dict[str, Profile] | None = None,
         hub: StreamHub | None = None,
+        limits: RateLimits | None = None,
     ) -> None:
         self.settings = settings
         self.upstream = upstream
@@ -77,6 +79,7 @@ class ChatApi:
         self.origins = origins
         self.profiles = profiles or {}
         self.hub = hub or StreamHub()
+        self.limits = limits or RateLimits(settings)
 
     def routes(self) -> list[Route]:
         return [
@@ -105,8 +108,13 @@ class ChatApi:
             raise ApiError(403, "origin_mismatch", "The visitor token was issued to another origin.")
         return visitor
 
+    @staticmethod
+    def _ip(request: Request) -> str:
+        return request.client.host if request.client else "unknown"
+
     async def create_session(self, request: Request) -> Response:
         origin = self._allowed_origin(request)
+        await self.limits.hit("session_per_ip", self._ip(request))
         body = await read_json(request, self.settings.max_body_bytes)
         site = body.get("site", "default")
         if not isinstance(site, str) or not _SITE.match(site):
@@ -154,6 +162,8 @@ class ChatApi:
             stream, after = self.hub.find(last_event_id, visitor.session_id)
         else:
             assert body is not None
+            await self.limits.hit("message_per_ip", self._ip(request))
+            await self.limits.hit("message_per_visitor", visitor.session_id)
             stream = self.hub.start(visitor.session_id, lambda: self.upstream.stream(path, body), reply)
             await stream.opened  # an upstream refusal becomes a JSON error with its status
             after = 0

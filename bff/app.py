@@ -21,6 +21,7 @@ from .origins import OriginPolicy
 from .landing import Landing
 from .pages import page_routes, template_env
 from .profiles import load_profiles
+from .ratelimit import RateLimits
 from .settings import Settings, load_settings
 from .streams import StreamHub
 from .tokens import TokenIssuer
@@ -46,7 +47,7 @@ def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTranspo
         max_per_visitor=settings.max_streams_per_visitor,
     )
     issuer = TokenIssuer(settings.secret_keys, settings.token_ttl)
-    api = ChatApi(settings, upstream, issuer, origins, profiles, hub)
+    api = ChatApi(settings, upstream, issuer, origins, profiles, hub, RateLimits(settings))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from . import __version__
+from . import soak as soak_module
 from .emulator import EmulatorConfig, create_emulator
 from .errors import ApiError
 from .profiles import load_profiles
@@ -184,6 +185,10 @@ def parser() -> argparse.ArgumentParser:
     qr.add_argument("--dark", default="", help="dark color, e.g. #0f172a")
     qr.add_argument("--light", default="", help="light color, or transparent")
     qr.set_defaults(run=cmd_qr)
+
+    soak = commands.add_parser("soak", help="hold many visitors with injected faults; nothing may be lost")
+    soak_module.add_arguments(soak)
+    soak.set_defaults(run=soak_module.run)
     return root
 
 

@@ -46,6 +46,9 @@ class Settings:
     max_stream_seconds: float = 300.0
     max_streams_per_visitor: int = 2
     resume_grace: float = 30.0
+    rate_sessions_per_ip: str = "30/minute"
+    rate_messages_per_visitor: str = "20/minute"
+    rate_messages_per_ip: str = "120/minute"
     log_level: str = "info"
     demo_site: bool = True
     profiles_dir: str = ""

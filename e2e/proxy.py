@@ -55,6 +55,13 @@ class CuttableProxy:
         self.loop.call_soon_threadsafe(close_all)
 
     def stop(self) -> None:
+        async def shut_down() -> None:
+            tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.loop.stop()
+
         self.cut()
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        asyncio.run_coroutine_threadsafe(shut_down(), self.loop)
         self.thread.join(5)

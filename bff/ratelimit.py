@@ -1,0 +1,62 @@
+"""Per-visitor and per-IP rate limits (the `limits` library, moving windows).
+
+Counters live in the process by default; give a storage URI (for example
+`redis://host:6379`) and every worker and host counts together.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+from .errors import ApiError
+from .settings import Settings, SettingsError
+
+RULES = {
+    "session_per_ip": "rate_sessions_per_ip",
+    "message_per_visitor": "rate_messages_per_visitor",
+    "message_per_ip": "rate_messages_per_ip",
+}
+
+
+def _parse(name: str, value: str) -> RateLimitItem | None:
+    if not value:
+        return None
+    try:
+        return parse(value)
+    except ValueError:
+        raise SettingsError(f"REPCHAT_{name.upper()} must look like '20/minute', got {value!r}") from None
+
+
+def make_storage(uri: str) -> Storage:
+    if not uri or uri.startswith("memory"):
+        return MemoryStorage()
+    storage = storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")
+    assert isinstance(storage, Storage)
+    return storage
+
+
+class RateLimits:
+    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
+        self.items = {rule: _parse(setting, getattr(settings, setting)) for rule, setting in RULES.items()}
+        self.storage = storage or make_storage("")
+        self.limiter = MovingWindowRateLimiter(self.storage)
+
+    async def hit(self, rule: str, key: str) -> None:
+        """Count one request for `key` under `rule`, or refuse it with a 429 and Retry-After."""
+        item = self.items[rule]
+        if item is None:
+            return
+        if await self.limiter.hit(item, rule, key):
+            return
+        stats = await self.limiter.get_window_stats(item, rule, key)
+        wait = max(1, math.ceil(stats.reset_time - time.time()))
+        raise ApiError(
+            429, "rate_limited", "Too many requests; please wait a moment.",
+            retryable=True, headers={"Retry-After": str(wait)},
+        )
