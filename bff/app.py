@@ -13,10 +13,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from . import __version__
 from .api import ChatApi
 from .errors import ApiError, api_error_handler
+from .eventstream import KeepRawSend
 from .origins import OriginPolicy
 from .landing import Landing
 from .pages import page_routes, template_env
@@ -34,7 +36,7 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "version": __version__})
 
 
-def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTransport | None = None) -> ASGIApp:
     """The BFF as an ASGI app. `upstream_transport` lets an embedder route upstream calls in-process."""
     origins = OriginPolicy(settings.allowed_origins or (settings.public_origin,), settings.public_origin)
     upstream = Upstream(settings, transport=upstream_transport)
@@ -82,9 +84,9 @@ def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTranspo
     app.state.upstream = upstream
     app.state.hub = hub
     app.state.origins = origins
-    return app
+    return KeepRawSend(app)
 
 
-def create_app_from_env() -> Starlette:
+def create_app_from_env() -> ASGIApp:
     """Entry point for `uvicorn --factory` and for worker processes."""
     return create_app(load_settings())

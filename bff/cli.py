@@ -12,6 +12,7 @@ import uvicorn
 
 from . import __version__
 from . import soak as soak_module
+from .bench import run as bench_run
 from .emulator import EmulatorConfig, create_emulator
 from .errors import ApiError
 from .profiles import load_profiles
@@ -24,14 +25,17 @@ DEMO_ORIGINS = "http://localhost:*,http://127.0.0.1:*"
 
 def _serve_bff(args: argparse.Namespace) -> None:
     """Run the BFF from the environment (so every worker process reads the same settings)."""
+    settings = load_settings()
     uvicorn.run(
         "bff.app:create_app_from_env",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_level=os.environ.get("REPCHAT_LOG_LEVEL", "info"),
+        log_level=settings.log_level,
+        access_log=settings.access_log,
         timeout_graceful_shutdown=10,
+        backlog=4096,
     )
 
 
@@ -185,6 +189,11 @@ def parser() -> argparse.ArgumentParser:
     qr.add_argument("--dark", default="", help="dark color, e.g. #0f172a")
     qr.add_argument("--light", default="", help="light color, or transparent")
     qr.set_defaults(run=cmd_qr)
+
+    bench = commands.add_parser("bench", help="measure the relay against the emulator and a naive relay")
+    bench.add_argument("--quick", action="store_true", help="the short form (what CI runs)")
+    bench.add_argument("--json", action="store_true", help="print JSON")
+    bench.set_defaults(run=lambda args: bench_run.main(args.quick, args.json))
 
     soak = commands.add_parser("soak", help="hold many visitors with injected faults; nothing may be lost")
     soak_module.add_arguments(soak)

@@ -5,8 +5,11 @@ Unlike a plain StreamingResponse it:
   proxies and browsers see a live connection while the model thinks;
 - notices the browser leaving at once (not at the next write) and detaches
   from the reply, which then waits for a reconnect or is cancelled;
-- gives up on a reader that stops reading for `send_timeout` seconds.
-The reply itself is read from upstream by its `ReplyStream`, not here.
+- lets go of a reader that takes no frame for `send_timeout` seconds.
+The reply itself is read from upstream by its `ReplyStream`, not here. Live
+frames go straight to the server's own `send` (kept by `KeepRawSend`), and
+one watchdog timer per connection replaces a timeout per frame: these are
+the hot path of every relayed token.
 """
 
 from __future__ import annotations
@@ -14,18 +17,35 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .sse import OPEN, PING
 from .streams import Attachment, ReplyStream
 
 log = logging.getLogger("repchat.stream")
 
+RAW_SEND = "repchat.raw_send"
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-cache, no-transform"),
     (b"x-accel-buffering", b"no"),
 ]
+
+
+class KeepRawSend:
+    """Outermost middleware: remembers the server's `send` for event streams' body frames.
+
+    The response start still goes through every middleware (CORS adds its
+    headers there); body frames skip the wrappers, which only look at starts.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[RAW_SEND] = send
+        await self.app(scope, receive, send)
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:
@@ -45,7 +65,7 @@ class EventStreamResponse:
         self.send_timeout = send_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        streaming = asyncio.ensure_future(self._stream(send))
+        streaming = asyncio.ensure_future(self._stream(send, scope.get(RAW_SEND, send)))
         watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
         try:
             await asyncio.wait((streaming, watcher), return_when=asyncio.FIRST_COMPLETED)
@@ -60,32 +80,49 @@ class EventStreamResponse:
         async with asyncio.timeout(self.send_timeout):
             await send(message)
 
-    async def _pings(self, send: Send) -> None:
-        try:
-            while True:
-                await asyncio.sleep(self.heartbeat)
-                await self._send(send, {"type": "http.response.body", "body": PING, "more_body": True})
-        except TimeoutError:
-            pass  # the frame loop times out on the same stuck reader and ends the stream
+    async def _stream(self, send: Send, raw: Send) -> None:
+        loop = asyncio.get_running_loop()
 
-    async def _stream(self, send: Send) -> None:
-        async def send_frame(frame: bytes) -> None:
-            await self._send(send, {"type": "http.response.body", "body": frame, "more_body": True})
+        async def timed(frame: bytes) -> None:
+            await self._send(raw, {"type": "http.response.body", "body": frame, "more_body": True})
+
+        async def live(frame: bytes) -> None:
+            await raw({"type": "http.response.body", "body": frame, "more_body": True})
+
+        async def ping() -> None:
+            try:
+                await timed(PING)
+            except TimeoutError:
+                pass  # the watchdog lets the reader go
 
         attachment: Attachment | None = None
-        pings: asyncio.Future[None] | None = None
+        tick = min(self.heartbeat, self.send_timeout / 2)
+        last_ping = loop.time()
+        timer: asyncio.TimerHandle | None = None
+
+        def watch() -> None:
+            nonlocal timer, last_ping
+            now = loop.time()
+            if attachment is not None and attachment.since and now - attachment.since > self.send_timeout:
+                log.warning("a reader took no frame for %.0f s; letting it go", self.send_timeout)
+                self.stream.stall(attachment)
+                return
+            if now - last_ping >= self.heartbeat:
+                last_ping = now
+                asyncio.ensure_future(ping())
+            timer = loop.call_later(tick, watch)
+
         try:
             await self._send(send, {"type": "http.response.start", "status": 200, "headers": HEADERS})
-            await send_frame(OPEN)
-            pings = asyncio.ensure_future(self._pings(send))
-            attachment = await self.stream.attach(self.after, send_frame)
+            await timed(OPEN)
+            timer = loop.call_later(tick, watch)
+            attachment = await self.stream.attach(self.after, live, timed)
             await attachment.ended
-            pings.cancel()
-            await self._send(send, {"type": "http.response.body", "body": b"", "more_body": False})
+            await self._send(raw, {"type": "http.response.body", "body": b"", "more_body": False})
         except TimeoutError:
             log.warning("a reader stopped reading for %.0f s; its stream was closed", self.send_timeout)
         finally:
-            if pings is not None:
-                pings.cancel()
+            if timer is not None:
+                timer.cancel()
             if attachment is not None:
                 self.stream.detach(attachment)

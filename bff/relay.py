@@ -12,12 +12,10 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
 from .commands import OriginCheck, split_commands
 from .sse import encode
 from .sse_reader import FrameTooLarge
-from .upstream import error_for_transport
+from .upstream_errors import UpstreamClosed, UpstreamTimeout, failure_event
 from .upstream_events import Event
 
 log = logging.getLogger("repchat.relay")
@@ -64,17 +62,11 @@ class Reply:
         self.finished = True
         return "error", INTERRUPTED
 
-    def on_failure(self, exc: Exception) -> tuple[str, dict[str, Any]] | None:
+    def on_failure(self, exc: BaseException) -> tuple[str, dict[str, Any]] | None:
         if self.finished:
             return None
         self.finished = True
-        if isinstance(exc, httpx.TransportError):
-            return "error", error_for_transport(exc).as_event()
-        if isinstance(exc, FrameTooLarge):
-            log.warning("ended a reply: %s", exc)
-            return "error", {"code": "frame_too_large", "message": "The reply was too large to show.", "retryable": False}
-        log.exception("relay failed", exc_info=exc)
-        return "error", {"code": "internal", "message": "The reply failed.", "retryable": True}
+        return "error", failure_event(exc)
 
     def _done(self, data: dict[str, Any]) -> dict[str, Any]:
         text = "".join(self.parts)
@@ -97,24 +89,29 @@ class Reply:
         return done
 
 
-async def relay(events: AsyncIterator[Event], reply: Reply, stream_id: str) -> AsyncIterator[bytes]:
-    """Encoded browser frames for an upstream event stream, ids `<stream>.<n>`."""
+async def relay(batches: AsyncIterator[list[Event]], reply: Reply, stream_id: str) -> AsyncIterator[list[bytes]]:
+    """Encoded browser frames, ids `<stream>.<n>`, one list per upstream batch.
+
+    Frames that arrived together leave together, so the browser gets one write
+    for what the upstream sent in one packet.
+    """
     count = 0
-
-    def frame(item: tuple[str, dict[str, Any]]) -> bytes:
-        nonlocal count
-        count += 1
-        return encode(item[0], item[1], f"{stream_id}.{count}")
-
     try:
-        async for event in events:
-            item = reply.on_event(event)
-            if item is not None:
-                yield frame(item)
+        async for batch in batches:
+            frames = []
+            for event in batch:
+                item = reply.on_event(event)
+                if item is not None:
+                    count += 1
+                    frames.append(encode(item[0], item[1], f"{stream_id}.{count}"))
+                if reply.finished:
+                    break
+            if frames:
+                yield frames
             if reply.finished:
                 return
         item = reply.on_end()
-    except (httpx.TransportError, FrameTooLarge) as exc:
+    except (UpstreamClosed, UpstreamTimeout, FrameTooLarge, OSError) as exc:
         item = reply.on_failure(exc)
     if item is not None:
-        yield frame(item)
+        yield [encode(item[0], item[1], f"{stream_id}.{count + 1}")]

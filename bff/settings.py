@@ -50,6 +50,7 @@ class Settings:
     rate_messages_per_visitor: str = "20/minute"
     rate_messages_per_ip: str = "120/minute"
     log_level: str = "info"
+    access_log: bool = True
     demo_site: bool = True
     profiles_dir: str = ""
 

@@ -26,18 +26,24 @@ from .upstream_events import Event
 
 log = logging.getLogger("repchat.streams")
 
-Opener = Callable[[], AbstractAsyncContextManager[AsyncIterator[Event]]]
+Opener = Callable[[], AbstractAsyncContextManager[AsyncIterator[list[Event]]]]
 Send = Callable[[bytes], Awaitable[None]]
 
 
 class Attachment:
-    """One browser connection reading a reply."""
+    """One browser connection reading a reply.
 
-    __slots__ = ("send", "ended")
+    `since` is when the send in progress began (0 when none is): the response's
+    watchdog compares it with the send timeout, so a live frame costs no timer.
+    """
+
+    __slots__ = ("send", "ended", "since", "stalled")
 
     def __init__(self, send: Send) -> None:
         self.send = send
         self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.since = 0.0
+        self.stalled = False
 
     def end(self) -> None:
         if not self.ended.done():
@@ -53,7 +59,8 @@ class ReplyStream:
         self.size = 0
         self.done = False
         self.sink: Attachment | None = None
-        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.loop = asyncio.get_running_loop()
+        self.opened: asyncio.Future[None] = self.loop.create_future()
         self._timer: asyncio.TimerHandle | None = None
         self.task = asyncio.create_task(self._run(opener, reply), name=f"reply-{self.id}")
 
@@ -64,17 +71,17 @@ class ReplyStream:
             async with opener() as events:
                 self.opened.set_result(None)
                 async with asyncio.timeout(self.hub.max_duration):
-                    async for frame in relay(events, reply, self.id):
-                        if not await self._push(frame):
+                    async for frames in relay(events, reply, self.id):
+                        if not await self._push(frames):
                             break
         except ApiError as exc:
             if not self.opened.done():
                 self.opened.set_exception(exc)
             else:
-                await self._push(self._error(exc.as_event()))
+                await self._push([self._error(exc.as_event())])
         except TimeoutError:
             await self._push(
-                self._error({"code": "stream_timeout", "message": "The reply took too long.", "retryable": True})
+                [self._error({"code": "stream_timeout", "message": "The reply took too long.", "retryable": True})]
             )
         except asyncio.CancelledError:
             pass  # stopped, or nobody came back in time: the upstream request is closed by now
@@ -86,27 +93,47 @@ class ReplyStream:
     def _error(self, data: dict[str, Any]) -> bytes:
         return encode("error", data, f"{self.id}.{len(self.frames) + 1}")
 
-    async def _push(self, frame: bytes) -> bool:
-        """Buffer a frame and hand it to the attached browser; False when the buffer is full."""
-        if self.size + len(frame) > self.hub.max_buffer:
-            frame = self._error({"code": "reply_too_large", "message": "The reply was too large.", "retryable": False})
-            self.frames.append(frame)
-            await self._deliver(frame)
+    async def _push(self, frames: list[bytes]) -> bool:
+        """Buffer frames and hand them to the attached browser in one write; False when the buffer is full."""
+        size = sum(map(len, frames))
+        if self.size + size > self.hub.max_buffer:
+            error = self._error({"code": "reply_too_large", "message": "The reply was too large.", "retryable": False})
+            self.frames.append(error)
+            await self._deliver(error)
             return False
-        self.frames.append(frame)
-        self.size += len(frame)
-        await self._deliver(frame)
+        self.frames.extend(frames)
+        self.size += size
+        await self._deliver(frames[0] if len(frames) == 1 else b"".join(frames))
         return True
 
     async def _deliver(self, frame: bytes) -> None:
         sink = self.sink
         if sink is None:
             return
+        sink.since = self.loop.time()
         try:
             await sink.send(frame)
-        except Exception:  # the browser stopped reading: keep buffering for a reconnect
-            self.detach(sink)
-            sink.end()
+        except asyncio.CancelledError:
+            if not sink.stalled:
+                raise
+            # The watchdog cut a send the browser stopped reading: keep the reply going.
+            self.task.uncancel()
+            self._drop(sink)
+        except Exception:
+            self._drop(sink)
+        finally:
+            sink.since = 0.0
+
+    def _drop(self, sink: Attachment) -> None:
+        """Let a reader go; the reply keeps buffering for a reconnect."""
+        self.detach(sink)
+        sink.end()
+
+    def stall(self, sink: Attachment) -> None:
+        """The attached browser has not taken a frame for too long: stop waiting on it."""
+        if self.sink is sink and sink.since and not self.task.done():
+            sink.stalled = True
+            self.task.cancel()
 
     def _finish(self) -> None:
         self.done = True
@@ -117,8 +144,11 @@ class ReplyStream:
 
     # -- readers ----------------------------------------------------------------
 
-    async def attach(self, after: int, send: Send) -> Attachment:
-        """Replay frames after seq `after`, then follow live; a newer reader replaces an older one."""
+    async def attach(self, after: int, send: Send, replay: Send) -> Attachment:
+        """Replay frames after seq `after` (with `replay`), then follow live (with `send`).
+
+        A newer reader replaces an older one.
+        """
         attachment = Attachment(send)
         if self.sink is not None:
             self.sink.end()
@@ -127,7 +157,7 @@ class ReplyStream:
         cursor = max(0, after)
         while cursor < len(self.frames):
             end = len(self.frames)
-            await send(b"".join(self.frames[cursor:end]))
+            await replay(b"".join(self.frames[cursor:end]))
             cursor = end
         if self.done:
             attachment.end()

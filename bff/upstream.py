@@ -1,92 +1,29 @@
 """The BFF's client for the upstream chat API.
 
-One `httpx.AsyncClient` per process, made at startup, with its pool sized to
-the stream cap and a read timeout longer than the longest silence a reply may
-have. The API key lives here and in no other place.
+JSON calls go through one `httpx.AsyncClient` per process; replies stream
+through the lean `StreamClient` (see upstream_stream.py for why). The API
+key lives here and in no other place.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import orjson
+
 from .errors import ApiError
 from .settings import Settings
-from .sse_reader import SseReader
-from .upstream_events import Event, Malformed, normalise_usage, read_event
+from .upstream_errors import error_for_status, error_for_transport
+from .upstream_events import Event, normalise_usage
+from .upstream_stream import StreamClient
 
 log = logging.getLogger("repchat.upstream")
 
 API = "/api/v1"
-
-
-def _detail(response: httpx.Response) -> str:
-    """The upstream's `detail` message, flattened if it is a validation list."""
-    try:
-        detail = response.json().get("detail")
-    except (ValueError, AttributeError):
-        return ""
-    if isinstance(detail, list):
-        return "; ".join(
-            f"{'.'.join(str(part) for part in item.get('loc', [])[1:])}: {item.get('msg', '')}"
-            for item in detail
-            if isinstance(item, dict)
-        )
-    return str(detail or "")[:300]
-
-
-def retry_after(response: httpx.Response) -> int:
-    """Seconds to wait, from Retry-After or X-RateLimit-Reset; 1 when neither says."""
-    header = response.headers.get("retry-after")
-    if header and header.isdigit():
-        return max(1, int(header))
-    reset = response.headers.get("x-ratelimit-reset")
-    try:
-        return max(1, int(float(reset) - time.time())) if reset else 1
-    except ValueError:
-        return 1
-
-
-def error_for_status(response: httpx.Response) -> ApiError:
-    """What the browser is told when the upstream answers with an error status.
-
-    Upstream 401/403 mean the BFF's own key is wrong: the visitor can do
-    nothing about that, so it is a 502, never a 401 that would look like a
-    bad visitor token.
-    """
-    status = response.status_code
-    detail = _detail(response)
-    if status == 429:
-        wait = retry_after(response)
-        return ApiError(
-            429, "rate_limited", "Too many messages; please wait a moment.",
-            retryable=True, headers={"Retry-After": str(wait)},
-        )
-    if status in (401, 403):
-        log.error("upstream refused the API key (%s): %s", status, detail)
-        return ApiError(502, "upstream_auth", "The chat service is misconfigured.")
-    if status in (404, 410):
-        return ApiError(404, "session_not_found", "This conversation no longer exists.")
-    if status in (400, 409, 422):
-        return ApiError(422, "invalid_request", detail or "The chat service refused the request.")
-    if status == 503:
-        return ApiError(503, "upstream_unavailable", "The chat service is unavailable.", retryable=True)
-    if status == 504:
-        return ApiError(504, "upstream_timeout", "The chat service timed out.", retryable=True)
-    log.warning("upstream answered %s: %s", status, detail)
-    return ApiError(502, "upstream_error", "The chat service failed to answer.", retryable=True)
-
-
-def error_for_transport(exc: httpx.TransportError) -> ApiError:
-    if isinstance(exc, httpx.TimeoutException):
-        return ApiError(504, "upstream_timeout", "The chat service did not answer in time.", retryable=True)
-    if isinstance(exc, (httpx.ConnectError, httpx.PoolTimeout)):
-        return ApiError(502, "upstream_unreachable", "The chat service cannot be reached.", retryable=True)
-    return ApiError(502, "interrupted", "The connection to the chat service broke.", retryable=True)
 
 
 class Upstream:
@@ -103,14 +40,16 @@ class Upstream:
                 write=10.0,
                 pool=settings.connect_timeout,
             ),
-            limits=httpx.Limits(
-                max_connections=settings.max_streams + 20,
-                max_keepalive_connections=min(settings.max_streams, 100),
-            ),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
             transport=transport,
+        )
+        self.streams = StreamClient(
+            settings.upstream_url, settings.upstream_api_key, settings.connect_timeout,
+            settings.read_timeout, settings.max_frame_bytes,
         )
 
     async def aclose(self) -> None:
+        self.streams.close()
         await self.client.aclose()
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -119,7 +58,7 @@ class Upstream:
         except httpx.TransportError as exc:
             raise error_for_transport(exc) from exc
         if response.status_code >= 400:
-            raise error_for_status(response)
+            raise error_for_status(response.status_code, response.content, response.headers)
         return response
 
     @staticmethod
@@ -168,43 +107,14 @@ class Upstream:
             log.warning("could not record a QR scan upstream: %s (%s)", exc.code, exc.status)
 
     @asynccontextmanager
-    async def stream(self, path: str, body: dict[str, Any]) -> AsyncIterator[AsyncIterator[Event]]:
-        """Open an upstream event stream; yields its events, read and normalised.
+    async def stream(self, path: str, body: dict[str, Any]) -> AsyncIterator[AsyncIterator[list[Event]]]:
+        """Open an upstream reply; yields its events in the batches they arrived in.
 
-        Errors before the first byte raise `ApiError`. Inside the iteration,
-        transport errors propagate as `httpx.TransportError` so the relay can
-        turn them into an `error` event.
+        Errors before the reply starts raise `ApiError`; later ones raise from
+        the iteration (`UpstreamClosed`, `UpstreamTimeout`, `FrameTooLarge`) so
+        the relay ends the reply with one `error` event.
         """
-        request = self.client.build_request(
-            "POST", API + path, json=body,
-            headers={"Accept": "text/event-stream", "Cache-Control": "no-store"},
-        )
-        try:
-            response = await self.client.send(request, stream=True)
-        except httpx.TransportError as exc:
-            raise error_for_transport(exc) from exc
-        try:
-            if response.status_code >= 400:
-                await response.aread()
-                raise error_for_status(response)
-            if "text/event-stream" not in response.headers.get("content-type", ""):
-                await response.aread()
-                raise ApiError(
-                    502, "upstream_error", "The chat service did not answer with a stream.", retryable=True
-                )
-            yield _events(response.aiter_bytes(), SseReader(self.settings.max_frame_bytes))
-        finally:
-            await response.aclose()
-
-
-async def _events(chunks: AsyncIterator[bytes], reader: SseReader) -> AsyncIterator[Event]:
-    """Upstream events, read and normalised; raises FrameTooLarge past the cap."""
-    async for chunk in chunks:
-        for frame in reader.feed(chunk):
-            try:
-                event = read_event(frame)
-            except Malformed as exc:
-                log.warning("skipped a malformed upstream frame: %s", exc)
-                continue
-            if event is not None:
-                yield event
+        async with self.streams.open(API + path, orjson.dumps(body)) as reply:
+            yield reply.batches()
+            if reply.skipped:
+                log.warning("skipped %d malformed upstream frames", reply.skipped)

@@ -1,0 +1,1 @@
+"""`repchat bench`: how many visitors one machine serves, and what repchat adds."""

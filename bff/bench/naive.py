@@ -1,0 +1,44 @@
+"""The naive relay repchat is measured against: a minimal Starlette StreamingResponse over httpx.
+
+Kept in the bench, not the product. It forwards the upstream's bytes as they
+arrive (`aiter_raw`), which is what most hand-rolled relays do.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
+
+
+def create_naive_relay(upstream: str, api_key: str) -> Starlette:
+    client = httpx.AsyncClient(
+        base_url=upstream, headers={"X-API-Key": api_key},
+        timeout=httpx.Timeout(60, connect=5), limits=httpx.Limits(max_connections=20000),
+    )
+
+    async def relay(request: Request) -> StreamingResponse:
+        body = await request.body()
+        path = f"/api/v1/chat/sessions/{request.path_params['session_id']}/messages"
+
+        async def stream() -> AsyncIterator[bytes]:
+            async with client.stream("POST", path, content=body, headers={"Content-Type": "application/json"}) as upstream_response:
+                async for chunk in upstream_response.aiter_raw():
+                    yield chunk
+
+        return StreamingResponse(stream(), media_type="text/event-stream")
+
+    return Starlette(routes=[Route("/relay/{session_id}", relay, methods=["POST"])])
+
+
+if __name__ == "__main__":
+    port = int(sys.argv[1])
+    app = create_naive_relay(os.environ["NAIVE_UPSTREAM"], os.environ["NAIVE_API_KEY"])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=4096)

@@ -1,0 +1,103 @@
+"""What the browser is told when the upstream fails, whichever client saw it.
+
+Upstream 401/403 mean the BFF's own key is wrong: the visitor can do nothing
+about that, so it is a 502, never a 401 that would look like a bad visitor
+token. Before a reply starts, failures are `ApiError`s (a JSON error with a
+status); after, `failure_event` gives the one `error` event that ends it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import orjson
+
+from .errors import ApiError
+from .sse_reader import FrameTooLarge
+
+log = logging.getLogger("repchat.upstream")
+
+
+class UpstreamClosed(ConnectionError):
+    """The upstream closed the connection before the reply ended."""
+
+
+class UpstreamTimeout(TimeoutError):
+    """The upstream was silent for longer than the read timeout."""
+
+
+def detail_of(body: bytes) -> str:
+    """The upstream's `detail` message, flattened if it is a validation list."""
+    try:
+        detail = orjson.loads(body).get("detail")
+    except (orjson.JSONDecodeError, AttributeError):
+        return ""
+    if isinstance(detail, list):
+        return "; ".join(
+            f"{'.'.join(str(part) for part in item.get('loc', [])[1:])}: {item.get('msg', '')}"
+            for item in detail
+            if isinstance(item, dict)
+        )
+    return str(detail or "")[:300]
+
+
+def retry_after(headers: Mapping[str, str]) -> int:
+    """Seconds to wait, from Retry-After or X-RateLimit-Reset; 1 when neither says."""
+    header = headers.get("retry-after")
+    if header and header.isdigit():
+        return max(1, int(header))
+    reset = headers.get("x-ratelimit-reset")
+    try:
+        return max(1, int(float(reset) - time.time())) if reset else 1
+    except ValueError:
+        return 1
+
+
+def error_for_status(status: int, body: bytes, headers: Mapping[str, str]) -> ApiError:
+    detail = detail_of(body)
+    if status == 429:
+        return ApiError(
+            429, "rate_limited", "Too many messages; please wait a moment.",
+            retryable=True, headers={"Retry-After": str(retry_after(headers))},
+        )
+    if status in (401, 403):
+        log.error("upstream refused the API key (%s): %s", status, detail)
+        return ApiError(502, "upstream_auth", "The chat service is misconfigured.")
+    if status in (404, 410):
+        return ApiError(404, "session_not_found", "This conversation no longer exists.")
+    if status in (400, 409, 422):
+        return ApiError(422, "invalid_request", detail or "The chat service refused the request.")
+    if status == 503:
+        return ApiError(503, "upstream_unavailable", "The chat service is unavailable.", retryable=True)
+    if status == 504:
+        return ApiError(504, "upstream_timeout", "The chat service timed out.", retryable=True)
+    log.warning("upstream answered %s: %s", status, detail)
+    return ApiError(502, "upstream_error", "The chat service failed to answer.", retryable=True)
+
+
+TIMED_OUT = ApiError(504, "upstream_timeout", "The chat service did not answer in time.", retryable=True)
+UNREACHABLE = ApiError(502, "upstream_unreachable", "The chat service cannot be reached.", retryable=True)
+BROKEN = ApiError(502, "interrupted", "The connection to the chat service broke.", retryable=True)
+
+
+def error_for_transport(exc: BaseException) -> ApiError:
+    """A transport failure (httpx's or the stream client's) as an ApiError."""
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError)) and not isinstance(exc, httpx.PoolTimeout):
+        return TIMED_OUT
+    if isinstance(exc, (httpx.ConnectError, httpx.PoolTimeout)) or (
+        isinstance(exc, OSError) and not isinstance(exc, UpstreamClosed)
+    ):
+        return UNREACHABLE
+    return BROKEN
+
+
+def failure_event(exc: BaseException) -> dict[str, Any]:
+    """The `error` event that ends a reply the upstream broke off."""
+    if isinstance(exc, FrameTooLarge):
+        log.warning("ended a reply: %s", exc)
+        return {"code": "frame_too_large", "message": "The reply was too large to show.", "retryable": False}
+    return error_for_transport(exc).as_event()

@@ -1,0 +1,242 @@
+"""A lean HTTP/1.1 client for the upstream's event streams.
+
+httpx serves the BFF's short JSON calls. For replies it was the bottleneck:
+its connection pool scans every connection on each request, and its
+per-chunk path (h11 in pure Python, anyio streams) cost more than the rest
+of the relay together once thousands of replies stream at once (measured
+with `repchat bench`). This client does only what a reply needs: one POST,
+httptools to parse the response, chunks handed to the SSE reader as they
+arrive, connect and read timeouts, keep-alive reuse, and TLS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+import httptools
+
+from .errors import ApiError
+from .sse_reader import FrameTooLarge, SseReader
+from .upstream_errors import UpstreamClosed, UpstreamTimeout, error_for_status, error_for_transport
+from .upstream_events import Event, Malformed, read_event
+
+MAX_IDLE = 64
+
+
+class ReplyProtocol(asyncio.Protocol):
+    """One upstream connection; parses responses and queues their events."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, read_timeout: float) -> None:
+        self.loop = loop
+        self.read_timeout = read_timeout
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.reader: SseReader | None = None
+        self.status = 0
+        self.headers: dict[bytes, bytes] = {}
+        self.body = bytearray()  # an error response's body
+        self.events: list[Event] = []
+        self.skipped = 0
+        self.headers_done: asyncio.Future[None] | None = None
+        self.waiter: asyncio.Future[None] | None = None
+        self.complete = False
+        self.closed = False
+        self.failure: BaseException | None = None
+        self.last_data = 0.0
+        self.watchdog: asyncio.TimerHandle | None = None
+
+    # -- request lifecycle ------------------------------------------------------
+
+    def start(self, request: bytes, reader: SseReader) -> asyncio.Future[None]:
+        self.parser = httptools.HttpResponseParser(self)
+        self.reader, self.status, self.headers, self.body = reader, 0, {}, bytearray()
+        self.events, self.complete, self.failure = [], False, None
+        self.headers_done = self.loop.create_future()
+        assert self.transport is not None
+        self.transport.write(request)
+        self.last_data = self.loop.time()
+        self._arm()
+        return self.headers_done
+
+    def _arm(self) -> None:
+        self.watchdog = self.loop.call_at(self.last_data + self.read_timeout, self._check_silence)
+
+    def _check_silence(self) -> None:
+        # Re-armed from the last byte seen, so each chunk costs only a clock read.
+        if self.complete or self.closed:
+            return
+        if self.loop.time() - self.last_data >= self.read_timeout:
+            self._fail(UpstreamTimeout("the upstream was silent past the read timeout"))
+            if self.transport is not None:
+                self.transport.abort()
+        else:
+            self._arm()
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.failure is None:
+            self.failure = exc
+        if self.headers_done is not None and not self.headers_done.done():
+            self.headers_done.set_exception(exc)
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def finish(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+
+    # -- asyncio.Protocol -------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's transports are not asyncio.Transport
+
+    def data_received(self, data: bytes) -> None:
+        self.last_data = self.loop.time()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(UpstreamClosed(f"unreadable upstream response: {exc}"))
+            if self.transport is not None:
+                self.transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if not self.complete:
+            self._fail(UpstreamClosed("the upstream closed the connection mid-reply"))
+
+    # -- httptools callbacks ----------------------------------------------------
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers[name.lower()] = value
+
+    def on_headers_complete(self) -> None:
+        self.status = self.parser.get_status_code()
+        if self.status < 400 and self.headers_done is not None and not self.headers_done.done():
+            self.headers_done.set_result(None)
+
+    def on_body(self, body: bytes) -> None:
+        if self.status >= 400 or self.reader is None:
+            self.body += body
+            return
+        events = self.events
+        try:
+            frames = self.reader.feed(body)
+        except FrameTooLarge as exc:
+            self._fail(exc)
+            if self.transport is not None:
+                self.transport.abort()
+            return
+        for frame in frames:
+            try:
+                event = read_event(frame)
+            except Malformed:
+                self.skipped += 1
+                continue
+            if event is not None:
+                events.append(event)
+        if events:
+            self._wake()
+
+    def on_message_complete(self) -> None:
+        self.complete = True
+        if self.headers_done is not None and not self.headers_done.done():
+            self.headers_done.set_result(None)  # an error response: its body is complete now
+        self._wake()
+
+    # -- consumer side ------------------------------------------------------------
+
+    async def batches(self) -> AsyncIterator[list[Event]]:
+        """Events in the batches they arrived in, until the response ends."""
+        while True:
+            if self.events:
+                batch, self.events = self.events, []
+                yield batch
+                continue
+            if self.failure is not None:
+                raise self.failure
+            if self.complete:
+                return
+            self.waiter = self.loop.create_future()
+            await self.waiter
+            self.waiter = None
+
+
+class StreamClient:
+    """Opens upstream replies on pooled keep-alive connections."""
+
+    def __init__(self, base_url: str, api_key: str, connect_timeout: float, read_timeout: float,
+                 max_frame: int) -> None:
+        parts = urlsplit(base_url)
+        self.tls = parts.scheme == "https"
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or (443 if self.tls else 80)
+        self.prefix = parts.path.rstrip("/")
+        self.authority = parts.netloc
+        self.api_key = api_key
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_frame = max_frame
+        self.ssl = ssl.create_default_context() if self.tls else None
+        self.idle: list[ReplyProtocol] = []
+
+    def _request(self, path: str, body: bytes) -> bytes:
+        head = (
+            f"POST {self.prefix}{path} HTTP/1.1\r\nHost: {self.authority}\r\nX-API-Key: {self.api_key}\r\n"
+            f"Content-Type: application/json\r\nAccept: text/event-stream\r\nAccept-Encoding: identity\r\n"
+            f"Cache-Control: no-store\r\nUser-Agent: repchat-bff\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        return head.encode() + body
+
+    async def _connection(self) -> ReplyProtocol:
+        while self.idle:
+            protocol = self.idle.pop()
+            if not protocol.closed and protocol.transport is not None and not protocol.transport.is_closing():
+                return protocol
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(self.connect_timeout):
+            _, protocol = await loop.create_connection(
+                lambda: ReplyProtocol(loop, self.read_timeout), self.host, self.port,
+                ssl=self.ssl, server_hostname=self.host if self.tls else None,
+            )
+        return protocol
+
+    @asynccontextmanager
+    async def open(self, path: str, body: bytes) -> AsyncIterator[ReplyProtocol]:
+        """A reply's connection once its status is known; errors before that raise ApiError."""
+        try:
+            protocol = await self._connection()
+        except (OSError, TimeoutError) as exc:
+            raise error_for_transport(exc) from exc
+        reusable = False
+        try:
+            try:
+                await protocol.start(self._request(path, body), SseReader(self.max_frame))
+            except (UpstreamClosed, UpstreamTimeout) as exc:
+                raise error_for_transport(exc) from exc
+            if protocol.status >= 400:
+                headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in protocol.headers.items()}
+                raise error_for_status(protocol.status, bytes(protocol.body), headers)
+            content_type = protocol.headers.get(b"content-type", b"")
+            if b"text/event-stream" not in content_type:
+                raise ApiError(502, "upstream_error", "The chat service did not answer with a stream.", retryable=True)
+            yield protocol
+            reusable = protocol.complete and protocol.headers.get(b"connection", b"").lower() != b"close"
+        finally:
+            protocol.finish()
+            if reusable and not protocol.closed and len(self.idle) < MAX_IDLE:
+                protocol.reader = None
+                self.idle.append(protocol)
+            elif protocol.transport is not None:
+                protocol.transport.close()
+
+    def close(self) -> None:
+        for protocol in self.idle:
+            if protocol.transport is not None:
+                protocol.transport.close()
+        self.idle.clear()
