@@ -159,12 +159,12 @@ class ChatApi:
         """A new reply, or, with `Last-Event-ID`, the rest of one this visitor lost the connection to."""
         last_event_id = request.headers.get("last-event-id")
         if last_event_id:
-            stream, after = self.hub.find(last_event_id, visitor.session_id)
+            stream, after = await self.hub.find(last_event_id, visitor.session_id)
         else:
             assert body is not None
             await self.limits.hit("message_per_ip", self._ip(request))
             await self.limits.hit("message_per_visitor", visitor.session_id)
-            stream = self.hub.start(visitor.session_id, lambda: self.upstream.stream(path, body), reply)
+            stream = await self.hub.start(visitor.session_id, lambda: self.upstream.stream(path, body), reply)
             await stream.opened  # an upstream refusal becomes a JSON error with its status
             after = 0
         return EventStreamResponse(
@@ -191,7 +191,7 @@ class ChatApi:
         stream_id = body.get("streamId")
         if stream_id is not None and not isinstance(stream_id, str):
             raise ApiError(422, "invalid_stream", "streamId must be a string.")
-        return JSONResponse({"stopped": self.hub.stop_session(visitor.session_id, stream_id)})
+        return JSONResponse({"stopped": await self.hub.stop_session(visitor.session_id, stream_id)})
 
     async def context_usage(self, request: Request) -> Response:
         visitor = self._visitor(request)

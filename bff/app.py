@@ -23,7 +23,10 @@ from .origins import OriginPolicy
 from .landing import Landing
 from .pages import page_routes, template_env
 from .profiles import load_profiles
+from .metrics import Metrics
 from .ratelimit import RateLimits
+from .shared import Shared
+from .shutdown import on_stop_signals
 from .settings import Settings, load_settings
 from .streams import StreamHub
 from .tokens import TokenIssuer
@@ -33,6 +36,7 @@ log = logging.getLogger("repchat")
 
 
 async def healthz(request: Request) -> JSONResponse:
+    """The process is up (liveness)."""
     return JSONResponse({"status": "ok", "version": __version__})
 
 
@@ -41,25 +45,47 @@ def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTranspo
     origins = OriginPolicy(settings.allowed_origins or (settings.public_origin,), settings.public_origin)
     upstream = Upstream(settings, transport=upstream_transport)
     profiles = load_profiles(settings.profiles_dir or None)
+    metrics = Metrics()
+    shared = Shared(settings.redis_url, settings.max_stream_seconds + settings.resume_grace) if settings.redis_url else None
     hub = StreamHub(
         grace=settings.resume_grace,
         max_buffer=settings.max_reply_bytes,
         max_duration=settings.max_stream_seconds,
         max_streams=settings.max_streams,
         max_per_visitor=settings.max_streams_per_visitor,
+        shared=shared,
+        idle_limit=settings.read_timeout,
+        metrics=metrics,
     )
+    metrics.watch(hub)
     issuer = TokenIssuer(settings.secret_keys, settings.token_ttl)
-    api = ChatApi(settings, upstream, issuer, origins, profiles, hub, RateLimits(settings))
+    limits = RateLimits(settings, metrics=metrics)
+    api = ChatApi(settings, upstream, issuer, origins, profiles, hub, limits)
+
+    async def readyz(request: Request) -> JSONResponse:
+        """Ready to serve (readiness): the upstream answers, and Redis when one is configured."""
+        checks = {"upstream": await upstream.health()}
+        if shared is not None:
+            checks["redis"] = await shared.ping()
+        ready = all(checks.values()) and not hub.closing
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if shared is not None:
+            shared.start(hub.on_remote_stop)
+        on_stop_signals(lambda: hub.drain(settings.shutdown_deadline))
         yield
         await hub.aclose()
+        if shared is not None:
+            await shared.aclose()
         await upstream.aclose()
 
     profile = profiles.get(settings.profile_id) or next(iter(profiles.values()))
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics.endpoint),
         *api.routes(),
         *page_routes(settings, profile),
         *Landing(settings, profiles, template_env()).routes(),

@@ -15,6 +15,7 @@ from . import soak as soak_module
 from .bench import run as bench_run
 from .emulator import EmulatorConfig, create_emulator
 from .errors import ApiError
+from .logs import log_config
 from .profiles import load_profiles
 from .qr import landing_url, options_from, render
 from .serving import BackgroundServer
@@ -33,8 +34,11 @@ def _serve_bff(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level,
+        log_config=log_config(settings.log_level, settings.log_format, [settings.upstream_api_key]),
         access_log=settings.access_log,
-        timeout_graceful_shutdown=10,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
+        timeout_graceful_shutdown=int(settings.shutdown_deadline) + 5,
         backlog=4096,
     )
 

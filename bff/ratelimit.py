@@ -6,6 +6,7 @@ Counters live in the process by default; give a storage URI (for example
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -15,7 +16,10 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from .errors import ApiError
+from .metrics import Metrics
 from .settings import Settings, SettingsError
+
+log = logging.getLogger("repchat.ratelimit")
 
 RULES = {
     "session_per_ip": "rate_sessions_per_ip",
@@ -36,25 +40,44 @@ def _parse(name: str, value: str) -> RateLimitItem | None:
 def make_storage(uri: str) -> Storage:
     if not uri or uri.startswith("memory"):
         return MemoryStorage()
-    storage = storage_from_string(uri if uri.startswith("async+") else f"async+{uri}")
+    storage = storage_from_string(
+        uri if uri.startswith("async+") else f"async+{uri}", implementation="redispy",
+        socket_timeout=2, socket_connect_timeout=2,
+    )
     assert isinstance(storage, Storage)
     return storage
 
 
 class RateLimits:
-    def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
+    """Counts in the given storage (Redis across workers); on an outage, in this process."""
+
+    def __init__(self, settings: Settings, storage: Storage | None = None, metrics: Metrics | None = None) -> None:
         self.items = {rule: _parse(setting, getattr(settings, setting)) for rule, setting in RULES.items()}
-        self.storage = storage or make_storage("")
+        self.storage = storage or make_storage(settings.redis_url)
         self.limiter = MovingWindowRateLimiter(self.storage)
+        self.local = MovingWindowRateLimiter(MemoryStorage())
+        self.metrics = metrics
+        self._warned_at = 0.0
 
     async def hit(self, rule: str, key: str) -> None:
         """Count one request for `key` under `rule`, or refuse it with a 429 and Retry-After."""
         item = self.items[rule]
         if item is None:
             return
-        if await self.limiter.hit(item, rule, key):
+        limiter = self.limiter
+        try:
+            allowed = await limiter.hit(item, rule, key)
+        except Exception as exc:  # the shared storage is away: count here rather than fail
+            if time.monotonic() - self._warned_at > 30:
+                self._warned_at = time.monotonic()
+                log.error("rate-limit storage unreachable (%s): counting per process meanwhile", exc)
+            limiter = self.local
+            allowed = await limiter.hit(item, rule, key)
+        if allowed:
             return
-        stats = await self.limiter.get_window_stats(item, rule, key)
+        if self.metrics is not None:
+            self.metrics.rejections.labels(rule).inc()
+        stats = await limiter.get_window_stats(item, rule, key)
         wait = max(1, math.ceil(stats.reset_time - time.time()))
         raise ApiError(
             429, "rate_limited", "Too many requests; please wait a moment.",

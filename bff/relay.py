@@ -36,6 +36,7 @@ class Reply:
         self.parts: list[str] = []
         self.commands: list[dict[str, Any]] = []
         self.finished = False
+        self.error_code = ""
 
     def on_event(self, event: Event) -> tuple[str, dict[str, Any]] | None:
         """The browser event for one upstream event, if any."""
@@ -49,6 +50,7 @@ class Reply:
             return None
         if event.kind == "error":
             self.finished = True
+            self.error_code = event.data.get("code", "upstream_error")
             return "error", event.data
         if event.kind == "done":
             self.finished = True
@@ -60,13 +62,16 @@ class Reply:
         if self.finished:
             return None
         self.finished = True
+        self.error_code = "interrupted"
         return "error", INTERRUPTED
 
     def on_failure(self, exc: BaseException) -> tuple[str, dict[str, Any]] | None:
         if self.finished:
             return None
         self.finished = True
-        return "error", failure_event(exc)
+        event = failure_event(exc)
+        self.error_code = event["code"]
+        return "error", event
 
     def _done(self, data: dict[str, Any]) -> dict[str, Any]:
         text = "".join(self.parts)

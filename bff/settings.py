@@ -49,6 +49,10 @@ class Settings:
     rate_sessions_per_ip: str = "30/minute"
     rate_messages_per_visitor: str = "20/minute"
     rate_messages_per_ip: str = "120/minute"
+    redis_url: str = ""
+    shutdown_deadline: float = 20.0
+    trusted_proxies: str = "127.0.0.1"
+    log_format: str = "json"
     log_level: str = "info"
     access_log: bool = True
     demo_site: bool = True

@@ -20,7 +20,9 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from .errors import ApiError
+from .metrics import Metrics
 from .relay import Reply, relay
+from .shared import Shared
 from .sse import encode
 from .upstream_events import Event
 
@@ -28,6 +30,7 @@ log = logging.getLogger("repchat.streams")
 
 Opener = Callable[[], AbstractAsyncContextManager[AsyncIterator[list[Event]]]]
 Send = Callable[[bytes], Awaitable[None]]
+SHUTTING_DOWN = {"code": "interrupted", "message": "The server restarted while replying; please retry.", "retryable": True}
 
 
 class Attachment:
@@ -60,8 +63,11 @@ class ReplyStream:
         self.done = False
         self.sink: Attachment | None = None
         self.loop = asyncio.get_running_loop()
+        self.interrupting = False
         self.opened: asyncio.Future[None] = self.loop.create_future()
         self._timer: asyncio.TimerHandle | None = None
+        self.reply = reply
+        self.started = self.loop.time()
         self.task = asyncio.create_task(self._run(opener, reply), name=f"reply-{self.id}")
 
     # -- the producer: upstream -> buffer -> attached browser ------------------
@@ -75,6 +81,8 @@ class ReplyStream:
                         if not await self._push(frames):
                             break
         except ApiError as exc:
+            if self.hub.metrics is not None:
+                self.hub.metrics.upstream_errors.labels(exc.code).inc()
             if not self.opened.done():
                 self.opened.set_exception(exc)
             else:
@@ -84,7 +92,9 @@ class ReplyStream:
                 [self._error({"code": "stream_timeout", "message": "The reply took too long.", "retryable": True})]
             )
         except asyncio.CancelledError:
-            pass  # stopped, or nobody came back in time: the upstream request is closed by now
+            # Stopped, or nobody came back in time: the upstream request is closed by now.
+            if self.interrupting:
+                await self._push([self._error(SHUTTING_DOWN)])
         finally:
             if not self.opened.done():
                 self.opened.set_exception(ApiError(502, "upstream_error", "The chat service failed.", retryable=True))
@@ -98,9 +108,15 @@ class ReplyStream:
         size = sum(map(len, frames))
         if self.size + size > self.hub.max_buffer:
             error = self._error({"code": "reply_too_large", "message": "The reply was too large.", "retryable": False})
+            if self.hub.shared is not None:
+                self.hub.shared.mirror(self.id, len(self.frames) + 1, [error])
             self.frames.append(error)
             await self._deliver(error)
             return False
+        if self.hub.shared is not None:
+            self.hub.shared.mirror(self.id, len(self.frames) + 1, frames)
+        if not self.frames and self.hub.metrics is not None:
+            self.hub.metrics.first_token.observe(self.loop.time() - self.started)
         self.frames.extend(frames)
         self.size += size
         await self._deliver(frames[0] if len(frames) == 1 else b"".join(frames))
@@ -137,6 +153,8 @@ class ReplyStream:
 
     def _finish(self) -> None:
         self.done = True
+        if self.hub.metrics is not None and self.reply.error_code:
+            self.hub.metrics.upstream_errors.labels(self.reply.error_code).inc()
         if self.sink is not None:
             self.sink.end()
             self.sink = None
@@ -169,7 +187,28 @@ class ReplyStream:
         if self.sink is attachment:
             self.sink = None
             if not self.done:
-                self._start_timer(self.hub.grace, self.stop)
+                self._start_timer(self.hub.grace, self._expire)
+
+    def _expire(self) -> None:
+        """The grace period ended with nobody attached here: cancel, unless a reader follows elsewhere."""
+        if self.hub.shared is None:
+            self.stop()
+            return
+
+        async def check() -> None:
+            if self.sink is None and not self.done:
+                if await self.hub.shared.reader_alive(self.id):  # type: ignore[union-attr]
+                    self._start_timer(self.hub.grace, self._expire)
+                else:
+                    self.stop()
+
+        asyncio.create_task(check())
+
+    async def interrupt(self) -> None:
+        """The server is shutting down: end this reply with an error the widget shows."""
+        self.interrupting = True
+        self.stop()
+        await asyncio.gather(self.task, return_exceptions=True)
 
     def stop(self) -> None:
         """Cancel the upstream request now."""
@@ -190,6 +229,37 @@ class ReplyStream:
             self._timer = None
 
 
+class RemoteReply:
+    """A reply produced on another worker or host, followed through Redis."""
+
+    def __init__(self, shared: Shared, stream_id: str, idle_limit: float) -> None:
+        self.shared = shared
+        self.id = stream_id
+        self.idle_limit = idle_limit
+        self.task: asyncio.Task[None] | None = None
+
+    async def attach(self, after: int, send: Send, replay: Send) -> Attachment:
+        attachment = Attachment(send)
+
+        async def pump() -> None:
+            try:
+                async for chunk in self.shared.tail(self.id, after, self.idle_limit):
+                    await replay(chunk)
+            except Exception:  # the browser went away or stopped reading
+                pass
+            finally:
+                attachment.end()
+
+        self.task = asyncio.create_task(pump())
+        return attachment
+
+    def detach(self, attachment: Attachment) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    stall = detach
+
+
 class StreamHub:
     """The replies of this process, by id, with the per-worker and per-visitor caps."""
 
@@ -200,48 +270,105 @@ class StreamHub:
         max_duration: float = 300.0,
         max_streams: int = 1000,
         max_per_visitor: int = 2,
+        shared: Shared | None = None,
+        idle_limit: float = 60.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self.grace = grace
         self.max_buffer = max_buffer
         self.max_duration = max_duration
         self.max_streams = max_streams
         self.max_per_visitor = max_per_visitor
+        self.shared = shared
+        self.idle_limit = idle_limit
+        self.metrics = metrics
+        self.tokens_done = 0
         self.streams: dict[str, ReplyStream] = {}
         self.active = 0
+        self.closing = False
 
-    def start(self, session_id: str, opener: Opener, reply: Reply) -> ReplyStream:
+    async def start(self, session_id: str, opener: Opener, reply: Reply) -> ReplyStream:
+        if self.closing:
+            raise ApiError(503, "shutting_down", "This server is restarting; please retry.", retryable=True,
+                           headers={"Retry-After": "1"})
         if self.active >= self.max_streams:
+            self._rejected("streams_per_worker")
             raise ApiError(503, "busy", "The chat is very busy right now; please retry in a moment.", retryable=True,
                            headers={"Retry-After": "5"})
         mine = sum(1 for s in self.streams.values() if s.session_id == session_id and not s.done)
+        if self.shared is not None:
+            counted = await self.shared.count_reply(session_id, 1, self.max_duration + self.grace)
+            if counted is not None:
+                mine = counted - 1
         if mine >= self.max_per_visitor:
+            if self.shared is not None:
+                await self.shared.count_reply(session_id, -1, self.max_duration + self.grace)
+            self._rejected("streams_per_visitor")
             raise ApiError(429, "too_many_streams", "A reply is still being written; wait for it or stop it.",
                            retryable=True, headers={"Retry-After": "2"})
         stream = ReplyStream(self, session_id, opener, reply)
         self.streams[stream.id] = stream
         self.active += 1
+        if self.shared is not None:
+            await self.shared.register(stream.id, session_id)
         return stream
+
+    def tokens(self) -> int:
+        """Tokens relayed by this process so far (read at scrape time, never counted per token)."""
+        return self.tokens_done + sum(len(s.reply.parts) for s in self.streams.values() if not s.done)
 
     def finished(self, stream: ReplyStream) -> None:
         self.active -= 1
+        self.tokens_done += len(stream.reply.parts)
+        if self.shared is not None:
+            self.shared.end(stream.id)
+            asyncio.create_task(self.shared.count_reply(stream.session_id, -1, self.max_duration + self.grace))
         # Keep the finished reply a while, so a reader that lost the end can still fetch it.
         stream._start_timer(self.grace, lambda: self.streams.pop(stream.id, None))
 
-    def find(self, last_event_id: str, session_id: str) -> tuple[ReplyStream, int]:
-        """The stream and seq a `Last-Event-ID` names, if it is this visitor's and still here."""
-        stream_id, _, seq = last_event_id.partition(".")
-        stream = self.streams.get(stream_id)
-        if stream is None or stream.session_id != session_id or not seq.isdigit():
-            raise ApiError(410, "stream_gone", "That reply can no longer be resumed.")
-        return stream, int(seq)
+    def _rejected(self, limit: str) -> None:
+        if self.metrics is not None:
+            self.metrics.rejections.labels(limit).inc()
 
-    def stop_session(self, session_id: str, stream_id: str | None = None) -> int:
+    async def find(self, last_event_id: str, session_id: str) -> tuple[ReplyStream | RemoteReply, int]:
+        """The reply and seq a `Last-Event-ID` names, if it is this visitor's and still held anywhere."""
+        stream_id, _, seq = last_event_id.partition(".")
+        if seq.isdigit():
+            stream = self.streams.get(stream_id)
+            if stream is not None and stream.session_id == session_id:
+                return stream, int(seq)
+            if stream is None and self.shared is not None and await self.shared.owner(stream_id) == session_id:
+                return RemoteReply(self.shared, stream_id, self.idle_limit), int(seq)
+        raise ApiError(410, "stream_gone", "That reply can no longer be resumed.")
+
+    def stop_local(self, session_id: str, stream_id: str | None = None) -> int:
         stopped = 0
         for stream in list(self.streams.values()):
             if stream.session_id == session_id and not stream.done and stream_id in (None, stream.id):
                 stream.stop()
                 stopped += 1
         return stopped
+
+    async def stop_session(self, session_id: str, stream_id: str | None = None) -> int:
+        """Stop a visitor's replies here, and tell the other workers to stop theirs."""
+        stopped = self.stop_local(session_id, stream_id)
+        if self.shared is not None:
+            await self.shared.publish_stop(f"{session_id} {stream_id or ''}")
+        return stopped
+
+    def on_remote_stop(self, message: str) -> None:
+        session_id, _, stream_id = message.partition(" ")
+        self.stop_local(session_id, stream_id or None)
+
+    async def drain(self, deadline: float) -> None:
+        """Shutting down: take no new replies, give the running ones `deadline` seconds, then end them."""
+        self.closing = True
+        end = asyncio.get_running_loop().time() + deadline
+        while self.active and asyncio.get_running_loop().time() < end:
+            await asyncio.sleep(0.1)
+        for stream in list(self.streams.values()):
+            if not stream.done:
+                await stream.interrupt()
 
     async def aclose(self) -> None:
         for stream in list(self.streams.values()):

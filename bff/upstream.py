@@ -73,7 +73,7 @@ class Upstream:
 
     async def health(self) -> bool:
         try:
-            response = await self.client.get("/health")
+            response = await self.client.get("/health", timeout=2)
         except httpx.TransportError:
             return False
         return response.status_code == 200
