@@ -20,16 +20,13 @@ import statistics
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bff.app import create_app  # noqa: E402
 from bff.pages import STATIC_DIR  # noqa: E402
-from bff.serving import BackgroundServer  # noqa: E402
-from e2e.conftest import CHROMIUM_ARGS, chromium_executable, free_port, host_page  # noqa: E402
-from tests.conftest import bff_settings, start_emulator  # noqa: E402
+from e2e.conftest import CHROMIUM_ARGS, chromium_executable, running_stack  # noqa: E402
 
 BUDGET_GZIP = 15 * 1024
 BUDGET_EVAL_MS = 10.0
@@ -58,65 +55,64 @@ def metrics(cdp) -> dict[str, float]:
     return {item["name"]: item["value"] for item in cdp.send("Performance.getMetrics")["metrics"]}
 
 
-def run(tokens: int, rate: float, loads: int) -> dict[str, object]:
+def run(tokens: int, rate: float, loads: int, browser: Browser | None = None) -> dict[str, object]:
+    """Measure; uses `browser` if given (a test's), else launches Chromium."""
+    if browser is None:
+        with sync_playwright() as playwright:
+            launched = playwright.chromium.launch(executable_path=chromium_executable(playwright), args=CHROMIUM_ARGS)
+            try:
+                return run(tokens, rate, loads, launched)
+            finally:
+                launched.close()
+    return _measure(tokens, rate, loads, browser)
+
+
+def _measure(tokens: int, rate: float, loads: int, browser: Browser) -> dict[str, object]:
     widget = (STATIC_DIR / "widget.js").read_bytes()
     results: dict[str, object] = {
         "widget_bytes": len(widget),
         "widget_gzip_bytes": len(gzip.compress(widget, 9)),
     }
-    emulator = start_emulator(token_gap=1.0 / rate)
-    port, host_port = free_port(), free_port()
-    bff_url = f"http://127.0.0.1:{port}"
-    settings = bff_settings(emulator.url, public_url=bff_url, allowed_origins=(f"http://127.0.0.1:{host_port}",))
-    servers = [BackgroundServer(create_app(settings), port=port), BackgroundServer(host_page(bff_url), port=host_port)]
-    for server in servers:
-        server.start()
-    host = servers[1].url
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_executable(playwright), args=CHROMIUM_ARGS)
-            load_times = []
-            for _ in range(loads):
-                page = browser.new_page()
-                browser.start_tracing(page=page, categories=["devtools.timeline"])
-                page.goto(host)
-                page.locator("repchat-widget .launcher").wait_for()
-                load_times.append(evaluate_ms(json.loads(browser.stop_tracing())))
-                page.close()
-            results["script_ms_at_load_median"] = round(statistics.median(load_times), 2)
-            results["script_ms_at_load_max"] = round(max(load_times), 2)
-
+    with running_stack(token_gap=1.0 / rate) as stack:
+        host = stack.host
+        load_times = []
+        for _ in range(loads):
             page = browser.new_page()
-            page.add_init_script(OBSERVE_LONG_TASKS)
-            cdp = page.context.new_cdp_session(page)
-            cdp.send("Performance.enable")
+            browser.start_tracing(page=page, categories=["devtools.timeline"])
             page.goto(host)
-            page.locator("repchat-widget .launcher").click()
-            page.evaluate("window.__longTasks = []")
-            before = metrics(cdp)
-            box = page.locator("repchat-widget textarea")
-            box.fill(f"Tell me everything [[fault: words={tokens}]]")
-            box.press("Enter")
-            bubble = page.locator("repchat-widget .msg.bot").last
-            bubble.wait_for()
-            page.wait_for_function(
-                "() => { const b = [...document.querySelector('repchat-widget').shadowRoot.querySelectorAll('.msg.bot')].pop();"
-                " return b && !b.hasAttribute('aria-busy') && !b.querySelector('.typing'); }",
-                timeout=(tokens / rate + 60) * 1000,
-            )
-            after = metrics(cdp)
-            busy = sum(after[name] - before[name] for name in ("ScriptDuration", "LayoutDuration", "RecalcStyleDuration"))
-            long_tasks = page.evaluate("window.__longTasks")
-            results["tokens"] = tokens
-            results["tokens_per_second"] = rate
-            results["main_thread_ms_per_token"] = round(busy * 1000 / tokens, 3)
-            results["long_tasks_ms"] = [round(value, 1) for value in long_tasks]
-            results["longest_task_ms"] = round(max(long_tasks, default=0.0), 1)
-            browser.close()
-    finally:
-        for server in servers:
-            server.stop()
-        emulator.server.stop()
+            page.locator("repchat-widget .launcher").wait_for()
+            load_times.append(evaluate_ms(json.loads(browser.stop_tracing())))
+            page.close()
+        results["script_ms_at_load_median"] = round(statistics.median(load_times), 2)
+        results["script_ms_at_load_max"] = round(max(load_times), 2)
+
+        page = browser.new_page()
+        page.add_init_script(OBSERVE_LONG_TASKS)
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        page.goto(host)
+        page.locator("repchat-widget .launcher").click()
+        page.evaluate("window.__longTasks = []")
+        before = metrics(cdp)
+        box = page.locator("repchat-widget textarea")
+        box.fill(f"Tell me everything [[fault: words={tokens}]]")
+        box.press("Enter")
+        bubble = page.locator("repchat-widget .msg.bot").last
+        bubble.wait_for()
+        page.wait_for_function(
+            "() => { const b = [...document.querySelector('repchat-widget').shadowRoot.querySelectorAll('.msg.bot')].pop();"
+            " return b && !b.hasAttribute('aria-busy') && !b.querySelector('.typing'); }",
+            timeout=(tokens / rate + 60) * 1000,
+        )
+        after = metrics(cdp)
+        busy = sum(after[name] - before[name] for name in ("ScriptDuration", "LayoutDuration", "RecalcStyleDuration"))
+        long_tasks = page.evaluate("window.__longTasks")
+        results["tokens"] = tokens
+        results["tokens_per_second"] = rate
+        results["main_thread_ms_per_token"] = round(busy * 1000 / tokens, 3)
+        results["long_tasks_ms"] = [round(value, 1) for value in long_tasks]
+        results["longest_task_ms"] = round(max(long_tasks, default=0.0), 1)
+        page.close()
     results["within_budget"] = (
         results["widget_gzip_bytes"] <= BUDGET_GZIP
         and results["script_ms_at_load_median"] <= BUDGET_EVAL_MS

@@ -10,8 +10,10 @@ import os
 import shutil
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -122,24 +124,29 @@ def host_page(bff: str) -> Starlette:
     )
 
 
+@contextmanager
+def running_stack(**emulator_options: Any) -> Iterator[Stack]:
+    """An emulator, a BFF serving the demo site, and a plain host page on another origin, all started."""
+    emulator = start_emulator(**emulator_options)
+    port, host_port = free_port(), free_port()
+    bff_url = f"http://127.0.0.1:{port}"
+    settings = bff_settings(
+        emulator.url, public_url=bff_url, allowed_origins=(bff_url, f"http://127.0.0.1:{host_port}")
+    )
+    servers = [BackgroundServer(create_app(settings), port=port), BackgroundServer(host_page(bff_url), port=host_port)]
+    for server in servers:
+        server.start()
+    try:
+        yield Stack(emulator, bff_url, servers[1].url)
+    finally:
+        for server in (*reversed(servers), emulator.server):
+            server.stop()
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    emulator = start_emulator(token_gap=0.01)
-    port = free_port()
-    bff_url = f"http://127.0.0.1:{port}"
-    host_port = free_port()
-    settings = bff_settings(
-        emulator.url,
-        public_url=bff_url,
-        allowed_origins=(bff_url, f"http://127.0.0.1:{host_port}"),
-    )
-    bff = BackgroundServer(create_app(settings), port=port)
-    host = BackgroundServer(host_page(bff_url), port=host_port)
-    bff.start()
-    host.start()
-    yield Stack(emulator, bff_url, host.url)
-    for server in (host, bff, emulator.server):
-        server.stop()
+    with running_stack(token_gap=0.01) as running:
+        yield running
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from benchmarks.widget import BUDGET_GZIP, report, run
 pytestmark = pytest.mark.e2e
 
 
-def test_widget_benchmark_short_form(capsys):
-    results = run(tokens=300, rate=200, loads=3)
+def test_widget_benchmark_short_form(browser, capsys):
+    results = run(tokens=300, rate=200, loads=3, browser=browser)
     with capsys.disabled():
         print("\n" + report(results))
     assert results["widget_gzip_bytes"] <= BUDGET_GZIP

@@ -9,12 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from bff.app import create_app
 from bff.emulator.scenario import Scenario
-from bff.serving import BackgroundServer
-from tests.conftest import bff_settings, start_emulator
 
-from .conftest import ARTIFACTS, Stack, free_port, host_page
+from .conftest import ARTIFACTS, Stack, running_stack
 from .test_widget import W, last_reply, open_chat, replies, send, wait_reply
 
 pytestmark = pytest.mark.e2e
@@ -191,17 +188,8 @@ def test_stop_from_the_other_tab(context: BrowserContext, stack: Stack):
 @pytest.fixture(scope="module")
 def small_window() -> Iterator[Stack]:
     """A stack whose upstream has a small context window, so compaction comes soon."""
-    emulator = start_emulator(token_gap=0.0, max_tokens=600)
-    port, host_port = free_port(), free_port()
-    bff_url = f"http://127.0.0.1:{port}"
-    settings = bff_settings(emulator.url, public_url=bff_url, allowed_origins=(f"http://127.0.0.1:{host_port}",))
-    servers = [BackgroundServer(create_app(settings), port=port), BackgroundServer(host_page(bff_url), port=host_port)]
-    for server in servers:
-        server.start()
-    yield Stack(emulator, bff_url, servers[1].url)
-    for server in servers:
-        server.stop()
-    emulator.server.stop()
+    with running_stack(token_gap=0.0, max_tokens=600) as running:
+        yield running
 
 
 def test_automatic_compaction_shows_the_recap(page: Page, small_window: Stack):
