@@ -6,7 +6,6 @@ import json
 import socket
 import time
 
-import httpx
 
 from bff.settings import SettingsError, load_settings
 
