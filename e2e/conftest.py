@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, sync_playwright
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from bff.app import create_app
 from bff.serving import BackgroundServer
-from tests.conftest import RunningEmulator, bff_settings, start_emulator
+from tests.conftest import API_KEY, RunningEmulator, bff_settings, start_emulator
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_ARGS = [
@@ -151,9 +151,24 @@ def stack() -> Iterator[Stack]:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A browser context whose every request and response is scanned for the upstream API key."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    leaks: list[str] = []
+
+    def scan(request: Request) -> None:
+        response = request.response()
+        seen = [str(request.headers), request.post_data or "", str(response.headers) if response else ""]
+        try:
+            body = response.body() if response else b""
+        except Exception:  # a body the browser did not keep (aborted streams): its bytes were never shown
+            body = b""
+        if any(API_KEY in text for text in seen) or API_KEY.encode() in body:
+            leaks.append(request.url)
+
+    context.on("requestfinished", scan)
     yield context
     context.close()
+    assert not leaks, f"the upstream API key reached the browser: {leaks}"
 
 
 @pytest.fixture
