@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -115,4 +116,19 @@ def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTranspo
 
 def create_app_from_env() -> ASGIApp:
     """Entry point for `uvicorn --factory` and for worker processes."""
-    return create_app(load_settings())
+    app = create_app(load_settings())
+    tune_gc()
+    return app
+
+
+def tune_gc() -> None:
+    """Collect garbage less often in a serving process.
+
+    Thousands of long-lived streams mean the cyclic collector walks the same
+    objects again and again; profiling under load showed it as the largest
+    single cost after system calls. Objects made at startup are frozen out of
+    its way, and young-generation passes come every 50,000 allocations.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)

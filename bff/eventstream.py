@@ -65,16 +65,28 @@ class EventStreamResponse:
         self.send_timeout = send_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        streaming = asyncio.ensure_future(self._stream(send, scope.get(RAW_SEND, send)))
-        watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+        # The stream runs in the server's own task for this request; a second
+        # task waits for the browser to leave and cancels the first. One task
+        # per connection less matters at thousands of open streams.
+        this = asyncio.current_task()
+        assert this is not None
+        left = False
+
+        async def watch() -> None:
+            nonlocal left
+            await _wait_for_disconnect(receive)
+            left = True
+            this.cancel()
+
+        watcher = asyncio.ensure_future(watch())
         try:
-            await asyncio.wait((streaming, watcher), return_when=asyncio.FIRST_COMPLETED)
+            await self._stream(send, scope.get(RAW_SEND, send))
+        except asyncio.CancelledError:
+            if not left:
+                raise  # the server is cancelling us: let it
+            this.uncancel()
         finally:
-            for task in (streaming, watcher):
-                task.cancel()
-            await asyncio.gather(streaming, watcher, return_exceptions=True)
-        if not streaming.cancelled() and streaming.exception() is not None:
-            raise streaming.exception()  # type: ignore[misc]
+            watcher.cancel()
 
     async def _send(self, send: Send, message: Message) -> None:
         async with asyncio.timeout(self.send_timeout):

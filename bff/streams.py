@@ -285,6 +285,7 @@ class StreamHub:
         self.tokens_done = 0
         self.streams: dict[str, ReplyStream] = {}
         self.active = 0
+        self.per_visitor: dict[str, int] = {}  # replies in flight per session, on this worker
         self.closing = False
 
     async def start(self, session_id: str, opener: Opener, reply: Reply) -> ReplyStream:
@@ -295,7 +296,7 @@ class StreamHub:
             self._rejected("streams_per_worker")
             raise ApiError(503, "busy", "The chat is very busy right now; please retry in a moment.", retryable=True,
                            headers={"Retry-After": "5"})
-        mine = sum(1 for s in self.streams.values() if s.session_id == session_id and not s.done)
+        mine = self.per_visitor.get(session_id, 0)
         if self.shared is not None:
             counted = await self.shared.count_reply(session_id, 1, self.max_duration + self.grace)
             if counted is not None:
@@ -309,6 +310,7 @@ class StreamHub:
         stream = ReplyStream(self, session_id, opener, reply)
         self.streams[stream.id] = stream
         self.active += 1
+        self.per_visitor[session_id] = self.per_visitor.get(session_id, 0) + 1
         if self.shared is not None:
             await self.shared.register(stream.id, session_id)
         return stream
@@ -319,6 +321,9 @@ class StreamHub:
 
     def finished(self, stream: ReplyStream) -> None:
         self.active -= 1
+        left = self.per_visitor.pop(stream.session_id, 1) - 1
+        if left:
+            self.per_visitor[stream.session_id] = left
         self.tokens_done += len(stream.reply.parts)
         if self.shared is not None:
             self.shared.end(stream.id)
