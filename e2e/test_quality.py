@@ -12,7 +12,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from bff.emulator.scenario import Scenario
 
 from .conftest import ARTIFACTS, Stack, running_stack
-from .test_widget import W, last_reply, open_chat, replies, send, wait_reply
+from .test_widget import W, ask, last_reply, open_chat, replies, send, wait_reply
 
 pytestmark = pytest.mark.e2e
 AXE = Path(__file__).resolve().parent.parent / "widget" / "node_modules" / "axe-core" / "axe.min.js"
@@ -196,9 +196,7 @@ def test_automatic_compaction_shows_the_recap(page: Page, small_window: Stack):
     page.goto(f"{small_window.host}/?site=compact")
     open_chat(page)
     for question in ("Which integrations?", "Is it secure?", "Do you have an API?"):
-        shown = replies(page)
-        send(page, question)
-        wait_reply(page, after=shown)
+        ask(page, question)
         page.wait_for_timeout(200)
     recap = page.locator(f"{W} details.recap")
     expect(recap).to_have_count(1, timeout=10_000)
@@ -217,9 +215,7 @@ def test_manual_compaction_from_the_host(page: Page, small_window: Stack):
     page.goto(f"{small_window.host}/?site=manual&compact-at=0")
     open_chat(page)
     for question in ("hello", "Which integrations?", "Is it secure?"):
-        shown = replies(page)
-        send(page, question)
-        wait_reply(page, after=shown)
+        ask(page, question)
     page.wait_for_timeout(200)
     assert page.evaluate("RepChat.compact()") is True
     expect(page.locator(f"{W} details.recap")).to_have_count(1)

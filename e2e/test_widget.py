@@ -49,6 +49,13 @@ def wait_reply(page: Page, timeout: float = 15_000, after: int | None = None) ->
     return reply.inner_text()
 
 
+def ask(page: Page, text: str) -> str:
+    """Send a message and wait for its own reply, whatever replies came before."""
+    shown = replies(page)
+    send(page, text)
+    return wait_reply(page, after=shown)
+
+
 WATCH_RENDERS = """() => {
   const root = document.querySelector('repchat-widget').shadowRoot;
   window.__lengths = [];

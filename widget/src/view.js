@@ -287,7 +287,7 @@ export function createView(options) {
   /** A recap of compacted messages: a collapsible note that fills in as it streams. */
   function addSummary(label) {
     const title = h(doc, "summary", { text: label });
-    const body = h(doc, "div", { class: "msg bot" });
+    const body = h(doc, "div", { class: "msg" }); // not "bot": it is a note, not a reply
     const element = append(h(doc, "details", { class: "recap" }, [title, body]));
     let renderer = createRenderer(doc, body);
     return {
