@@ -62,7 +62,10 @@ def test_the_worker_stream_cap_answers_503(make_bff):
     second.start()
     with first.client.stream("POST", f"{url}/v1/messages", json={"content": "hi [[fault: gap=0.1]]"},
                              headers=first.headers()) as response:
-        next(response.iter_lines())
+        # Keep the line iterator alive: a discarded one closes the connection when it is collected,
+        # and the BFF, seeing the visitor leave, rightly frees the slot.
+        lines = response.iter_lines()
+        next(lines)
         busy = second.post("/v1/messages", {"content": "hi"})
         assert busy.status_code == 503 and busy.json()["error"]["code"] == "busy"
         assert busy.headers["retry-after"]
