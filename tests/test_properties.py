@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bff.context import clean_ui_context, redact_text
 
-from .test_sse_reader import EVENTS, encode, expected
+from .test_sse_reader import STREAM_SHAPES, encode, expected
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,13 +39,7 @@ def widget_parser():
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    events=EVENTS,
-    end=st.sampled_from(["\n", "\r\n", "\r"]),
-    bom=st.booleans(),
-    comments=st.booleans(),
-    cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=30),
-)
+@given(**STREAM_SHAPES)
 def test_the_widget_parser_reads_any_chunking_the_same(widget_parser, events, end, bom, comments, cuts):
     data = encode(events, end, bom, comments)
     cuts = [min(cut, len(data)) for cut in cuts]

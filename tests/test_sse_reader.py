@@ -22,6 +22,16 @@ EVENTS = st.lists(
 )
 
 
+# How a stream may be written and cut: shared with the widget parser's property test.
+STREAM_SHAPES = {
+    "events": EVENTS,
+    "end": st.sampled_from(["\n", "\r\n", "\r"]),
+    "bom": st.booleans(),
+    "comments": st.booleans(),
+    "cuts": st.lists(st.integers(min_value=0, max_value=2000), max_size=30),
+}
+
+
 def encode(events, end: str, bom: bool, comments: bool) -> bytes:
     out = "\ufeff" if bom else ""
     for name, lines, event_id in events:
@@ -51,13 +61,7 @@ def chunked(data: bytes, cuts: list[int]) -> list[bytes]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    events=EVENTS,
-    end=st.sampled_from(["\n", "\r\n", "\r"]),
-    bom=st.booleans(),
-    comments=st.booleans(),
-    cuts=st.lists(st.integers(min_value=0, max_value=2000), max_size=30),
-)
+@given(**STREAM_SHAPES)
 def test_any_chunking_reads_the_same_frames(events, end, bom, comments, cuts):
     data = encode(events, end, bom, comments)
     whole = [(f.event, f.data, f.id) for f in read_all([data])]
