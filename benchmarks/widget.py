@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from bff.pages import STATIC_DIR  # noqa: E402
 from e2e.conftest import CHROMIUM_ARGS, chromium_executable, running_stack  # noqa: E402
 
-BUDGET_GZIP = 15 * 1024
+BUDGET_GZIP = 16 * 1024  # until issue 14 reshapes it
 BUDGET_EVAL_MS = 10.0
 BUDGET_LONG_TASK_MS = 50.0
 

@@ -13,7 +13,7 @@ from bff.pages import STATIC_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDGET = ROOT / "widget"
-BUDGET_GZIP = 15 * 1024
+BUDGET_GZIP = 16 * 1024  # the module split (issue 11) costs ~0.7 KB; issue 14 replaces this budget
 
 
 def node(*args: str) -> subprocess.CompletedProcess[str]:
@@ -25,6 +25,12 @@ def node(*args: str) -> subprocess.CompletedProcess[str]:
 def test_widget_unit_tests_pass():
     result = node("--test", "test/")
     print(result.stdout[-3000:])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_widget_type_checks():
+    """`tsc --noEmit` over the widget's JSDoc types (widget/tsconfig.json), zero errors."""
+    result = node("node_modules/typescript/bin/tsc", "--noEmit", "-p", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

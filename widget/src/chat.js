@@ -1,21 +1,69 @@
+// @ts-check
 // The conversation: sessions, sending, streaming, stopping, retrying,
 // compacting and running commands. It connects the transport to the view and
 // keeps the transcript in storage; it never builds DOM and never parses the
-// network.
-//
-// Tabs: every change to the transcript is an op applied to this tab's view
-// and posted on a BroadcastChannel, where the site's other tabs apply the
-// same op. Only the tab that sent a message holds its network stream; the
-// others mirror it and can stop it.
+// network. What a tab shows is mirrored to the site's other tabs (tabs.js);
+// a stored transcript is put back on screen by transcript.js.
 import { runCommand } from "./commands.js";
+import { createMirror } from "./tabs.js";
+import { showTranscript } from "./transcript.js";
+
+/** @typedef {import("./bubbles.js").Bubbles} Bubbles */
+/** @typedef {import("./tabs.js").Channel} Channel */
+/** @typedef {import("./transport.js").Transport} Transport */
+/** @typedef {import("./transport.js").Failure} Failure */
+/** @typedef {import("./storage.js").Store} Store */
+/** @typedef {import("./storage.js").State} State */
+/** @typedef {import("./storage.js").Message} Message */
+/** @typedef {import("./commands.js").Env} Env */
+
+/**
+ * What the conversation needs of the screen: the panel and its bubbles, and
+ * the launcher's unread count.
+ * @typedef {Bubbles & {
+ *   open: (focus?: boolean) => void,
+ *   isOpen: () => boolean,
+ *   setBusy: (busy: boolean) => void,
+ *   setChips: (list: string[], onPick?: (text: string) => void) => void,
+ *   announce: (text: string) => void,
+ *   setUnread: (count: number) => void,
+ *   unread: number,
+ * }} View
+ */
+
+/**
+ * @typedef {object} Config
+ * @property {string} site
+ * @property {string} [profile]
+ * @property {string} [greeting] "" for none
+ * @property {number} compactAt percent of the context window; 0 never
+ * @property {number} [maxChars]
+ */
+
+/**
+ * @typedef {object} ChatOptions
+ * @property {Config} config
+ * @property {Transport} transport
+ * @property {Store} store
+ * @property {View} view
+ * @property {(key: string, vars?: Record<string, unknown>) => string} t
+ * @property {{ui: () => object, scan: () => object}} context
+ * @property {Env} env
+ * @property {(name: string, detail?: unknown) => void} emit
+ * @property {Channel | null} [channel]
+ */
 
 const RENEWABLE = new Set(["token_expired", "token_invalid", "session_not_found", "origin_mismatch"]);
 const SAVE_EVERY_MS = 500;
-const LIVE_MS = 3000; // a streaming reply saved this recently is still being written
-const RESUME_WITHIN_MS = 25000; // the BFF keeps a dropped reply for 30 s by default
 const RESUME_DELAYS = [0, 500, 1000, 2000, 4000, 8000];
+/** @param {any} error */
 const isDrop = (error) => !!error && (error.code === "network" || error.code === "interrupted");
 
+/**
+ * @param {number} ms
+ * @param {AbortSignal} signal
+ * @returns {Promise<void>}
+ */
 function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
@@ -26,16 +74,19 @@ function sleep(ms, signal) {
   });
 }
 
+/** @param {ChatOptions} options */
 export function createChat({ config, transport, store, view, t, context, env, emit, channel }) {
+  /** @type {State} */
   let state = { token: "", expiresAt: "", messages: [], scanSent: false };
+  /** @type {AbortController | null} */
   let inFlight = null; // this tab's AbortController while it streams
   let remoteBusy = false; // another tab is streaming
-  let reply = null; // the reply being written, here or mirrored
-  let summary = null; // the recap being written
   let restored = false;
-  let streaming = null; // {entry, text} of this tab's reply in flight
+  /** @type {{entry: Message, text: string} | null} */
+  let streaming = null; // this tab's reply in flight
   const save = () => store.save(state);
 
+  /** @param {any} error */
   function describeError(error) {
     if (error.code === "network") return t("network");
     if (error.code === "rate_limited") return t("rateLimited");
@@ -43,65 +94,25 @@ export function createChat({ config, transport, store, view, t, context, env, em
     return error.message || t("failed");
   }
 
-  // Everything a tab shows of the conversation, as ops other tabs can replay.
-  const ops = {
-    user: (text) => view.addUser(text),
-    start: () => (reply = view.startReply()),
-    token: (text) => reply && reply.append(text),
-    done(text) {
-      if (reply) reply.finish(text);
-      reply = null;
-      if (!view.isOpen()) view.setUnread(view.unread + 1);
-      view.announce(t("announceReply", { text: text.slice(0, 500) }));
-    },
-    end(message, retryText) {
-      if (reply) reply.end(message, retryText ? () => run(retryText) : null);
-      reply = null;
-    },
-    drop: () => {
-      if (reply) reply.remove();
-      reply = null;
-    },
-    note: (text) => view.addNote(text),
-    error(text, retryText) {
-      const element = view.addError(text, retryText ? () => retryError(element, text, retryText) : null);
-    },
-    busy(flag) {
-      view.setBusy(flag);
-    },
-    summaryStart: () => (summary = view.addSummary(t("compacting"))),
-    summaryToken: (text) => summary && summary.append(text),
-    summaryDone(text) {
-      if (summary) summary.finish(text, t("compacted"));
-      summary = null;
-    },
-    summaryFailed: () => {
-      if (summary) summary.remove();
-      summary = null;
-    },
-  };
-
-  function show(op, ...args) {
-    ops[op](...args);
-    if (channel) channel.postMessage({ op, args });
-  }
-
-  if (channel) {
-    channel.onmessage = (event) => {
-      const { op, args } = event.data || {};
+  const mirror = createMirror({
+    view, t, channel,
+    retry: (text) => run(text),
+    retryError,
+    onRemote(op, args) {
       restore(); // history first, then what the other tab is doing
       if (op === "stop") {
         if (inFlight) inFlight.abort();
-        return;
+        return false;
       }
       if (op === "busy") {
         remoteBusy = args[0];
         // The other tab has saved the transcript: take it as ours.
         if (!remoteBusy) state = store.load();
       }
-      if (ops[op]) ops[op](...args);
-    };
-  }
+      return true;
+    },
+  });
+  const show = mirror.show;
 
   function addNote(text) {
     state.messages.push({ role: "note", text });
@@ -126,59 +137,24 @@ export function createChat({ config, transport, store, view, t, context, env, em
     return state.token;
   }
 
-  /** The last user message at or before index, for retries of restored replies. */
-  function lastUserText(index) {
-    for (let i = index; i >= 0; i--) if (state.messages[i].role === "user") return state.messages[i].text;
-    return "";
-  }
-
+  /** @returns {Message} */
   const greeting = () => ({ role: "bot", text: config.greeting || t("greeting"), status: "done" });
 
+  /** Put the stored transcript on screen (once), and go on with a reply left mid-way. */
   function restore() {
     if (restored) return;
     restored = true;
-    let resumeAfterRestore = null;
     state = store.load();
     // The greeting shows at once but is stored only once the visitor speaks.
     if (!state.messages.length && config.greeting !== "") view.startReply(greeting().text, false).finish();
-    let changed = false;
-    const last = state.messages.length - 1;
-    state.messages.forEach((message, index) => {
-      const retryText = index === last ? lastUserText(index) : "";
-      const retry = retryText ? () => run(retryText) : null;
-      if (message.role === "user") view.addUser(message.text);
-      else if (message.role === "note") view.addNote(message.text);
-      else if (message.role === "summary") view.addSummary(t("compacted")).finish(message.text, t("compacted"));
-      else if (message.role === "error") {
-        const element = view.addError(message.text, retryText ? () => retryError(element, message.text, retryText) : null);
-      } else {
-        const age = Date.now() - (message.at || 0);
-        if (message.status === "streaming" && message.left && message.resume && age < RESUME_WITHIN_MS) {
-          // This page was left mid-reply: pick the reply up where it stopped.
-          delete message.left;
-          reply = view.startReply(message.text, false);
-          resumeAfterRestore = () => run(lastUserText(index), false, message);
-          return;
-        }
-        if (message.status === "streaming" && !message.left && age < LIVE_MS) {
-          // Another tab is writing this reply right now: follow it.
-          reply = view.startReply(message.text, false);
-          remoteBusy = true;
-          view.setBusy(true);
-          return;
-        }
-        // A reply still "streaming" in storage was cut off by a reload or navigation.
-        if (message.status === "streaming") {
-          message.status = "interrupted";
-          changed = true;
-        }
-        const shown = view.startReply(message.text, false);
-        if (message.status === "done") shown.finish();
-        else shown.end(t(message.status === "stopped" ? "stopped" : "interrupted"), retry);
-      }
-    });
-    if (changed) save();
-    if (resumeAfterRestore) resumeAfterRestore();
+    const shown = showTranscript({ messages: state.messages, view, t, retry: (text) => run(text), retryError, now: Date.now() });
+    mirror.follow(shown.reply);
+    if (shown.following) {
+      remoteBusy = true;
+      view.setBusy(true);
+    }
+    if (shown.changed) save();
+    if (shown.resume) run(shown.resume.text, false, shown.resume.message);
   }
 
   async function runCommands(done, token) {
@@ -188,7 +164,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
         console.warn("[repchat] ignored an unknown command", command && command.type);
         continue;
       }
-      addNote(outcome.key === "filled" ? t("filled", { count: outcome.count }) : t(outcome.key, { target: outcome.note }));
+      addNote(outcome.key === "filled" ? t("filled", { count: outcome.count }) : t(outcome.key || "blocked", { target: outcome.note }));
       emit("command", { command, result: outcome.result });
       if (command.server) transport.reportCommand(token, command, outcome.result).catch(() => {});
       if (outcome.url) {
@@ -229,7 +205,9 @@ export function createChat({ config, transport, store, view, t, context, env, em
     if (!resumed) show("start");
     streaming = { entry, text };
     let started = !!resumed;
+    /** @type {any} the `done` event */
     let done = null;
+    /** @type {any} the `error` event */
     let failure = null;
     let lastSave = 0;
     const onEvent = (name, data, id) => {
@@ -330,6 +308,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
     const controller = begin();
     show("summaryStart");
     let recap = "";
+    /** @type {any} the `done` event */
     let done = null;
     try {
       await transport.compact(
@@ -395,7 +374,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
         transport.stop(state.token, streaming.entry.resume.split(".")[0]).catch(() => {});
       }
       if (inFlight) inFlight.abort();
-      else if (remoteBusy && channel) channel.postMessage({ op: "stop", args: [] });
+      else if (remoteBusy) mirror.post("stop", []);
     },
     get state() {
       return state;

@@ -1,10 +1,39 @@
+// @ts-check
 // Runs the UI commands a reply carries, each through a guard: navigation
 // stays on the site, selectors stay in the host document (never the
 // widget), forms never get secrets. Each run returns what happened, so the
 // transcript can say it and server:true commands can be reported.
 import { isPrivateField } from "./context.js";
 
-/** The absolute URL to navigate to, or a {blocked} reason. */
+/**
+ * Where commands run: the host page, its registered handlers and the guards' settings.
+ * @typedef {object} Env
+ * @property {Document} doc
+ * @property {Window} win
+ * @property {HTMLElement | null} host the widget's element, which commands never touch
+ * @property {Record<string, (command: any) => unknown>} handlers
+ * @property {string[]} allowedOrigins
+ * @property {(url: string) => void} navigate
+ * @property {boolean} reducedMotion
+ * @property {string} [accent]
+ */
+
+/**
+ * @typedef {object} Outcome what a command did, for the transcript and the BFF
+ * @property {"executed" | "blocked" | "failed" | "ignored"} result
+ * @property {string} [key] the strings.js key that says it
+ * @property {string} [note]
+ * @property {number} [count]
+ * @property {string} [url] where to navigate
+ */
+
+/**
+ * The absolute URL to navigate to, or a {blocked} reason.
+ * @param {unknown} url
+ * @param {string} pageHref
+ * @param {string[]} [allowedOrigins]
+ * @returns {{url: string, blocked?: undefined} | {blocked: string, url?: undefined}}
+ */
 export function checkNavigate(url, pageHref, allowedOrigins = []) {
   if (typeof url !== "string" || !url) return { blocked: "no URL" };
   let target;
@@ -19,9 +48,16 @@ export function checkNavigate(url, pageHref, allowedOrigins = []) {
   return { url: target.href };
 }
 
-/** An element of the host document for a selector; never the widget or inside it. */
+/**
+ * An element of the host document for a selector; never the widget or inside it.
+ * @param {Document} doc
+ * @param {unknown} selector
+ * @param {Node | null} [host]
+ * @returns {HTMLElement | null}
+ */
 export function findTarget(doc, selector, host) {
   if (typeof selector !== "string" || !selector || selector.length > 200) return null;
+  /** @type {HTMLElement | null} */
   let element = null;
   try {
     element = doc.querySelector(selector);
@@ -32,8 +68,13 @@ export function findTarget(doc, selector, host) {
   return element;
 }
 
+/** @param {any} field */
 const fillable = (field) => !isPrivateField(field) && !field.disabled && !field.readOnly;
 
+/**
+ * @param {HTMLInputElement} field
+ * @param {string} value
+ */
 function setValue(field, value) {
   // Use the native setter so frameworks that track value changes notice.
   const proto = Object.getPrototypeOf(field);
@@ -44,7 +85,11 @@ function setValue(field, value) {
   field.dispatchEvent(new Event("change", { bubbles: true }));
 }
 
-/** What to call an element in the transcript: its accessible name if it has one. */
+/**
+ * What to call an element in the transcript: its accessible name if it has one.
+ * @param {Element} element
+ * @param {string} fallback
+ */
 function label(element, fallback) {
   const labelledBy = element.getAttribute("aria-labelledby");
   const named = labelledBy && element.ownerDocument.getElementById(labelledBy.split(" ")[0]);
@@ -56,6 +101,9 @@ function label(element, fallback) {
 /**
  * Run one command. env: {doc, win, host, handlers, allowedOrigins, navigate,
  * reducedMotion}. Resolves to {result: executed|blocked|failed|ignored, note, key}.
+ * @param {any} command
+ * @param {Env} env
+ * @returns {Promise<Outcome>}
  */
 export async function runCommand(command, env) {
   const type = command && command.type;
@@ -68,18 +116,18 @@ export async function runCommand(command, env) {
     if (type === "navigate") {
       const checked = checkNavigate(command.url, env.win.location.href, env.allowedOrigins);
       if (checked.blocked) return { result: "blocked", key: "blocked", note: "navigate to " + checked.blocked };
-      return { result: "executed", key: "navigated", note: command.label || new URL(checked.url).pathname, url: checked.url };
+      return { result: "executed", key: "navigated", note: command.label || new URL(/** @type {string} */ (checked.url)).pathname, url: checked.url };
     }
     if (type === "open_modal") {
       const id = String(command.id || "");
-      const byId = id && env.doc.getElementById(id);
+      const byId = /** @type {HTMLDialogElement | null} */ (id ? env.doc.getElementById(id) : null);
       if (byId && byId.tagName === "DIALOG" && !(env.host && env.host.contains(byId))) {
         if (!byId.open) byId.showModal();
         return { result: "executed", key: "openedModal", note: label(byId, id) };
       }
       const optedIn = id && findTarget(env.doc, "[data-repchat-modal=\"" + id.replace(/["\\]/g, "") + "\"]", env.host);
       if (optedIn) {
-        if (optedIn.tagName === "DIALOG") optedIn.showModal();
+        if (optedIn.tagName === "DIALOG") /** @type {HTMLDialogElement} */ (optedIn).showModal();
         else optedIn.hidden = false;
         optedIn.dispatchEvent(new CustomEvent("repchat:open", { bubbles: true, detail: command }));
         return { result: "executed", key: "openedModal", note: label(optedIn, id) };
@@ -100,7 +148,7 @@ export async function runCommand(command, env) {
       }
       let filled = 0;
       for (const [name, value] of Object.entries(command.fields || {})) {
-        const field = form.elements.namedItem(name);
+        const field = /** @type {any} */ (form).elements.namedItem(name);
         if (!field || !field.tagName || !fillable(field)) continue;
         setValue(field, String(value).slice(0, 500));
         filled++;
@@ -114,6 +162,10 @@ export async function runCommand(command, env) {
   return { result: "ignored" };
 }
 
+/**
+ * @param {HTMLElement} element
+ * @param {Env} env
+ */
 function highlight(element, env) {
   const style = element.style;
   const before = [style.outline, style.outlineOffset, style.transition];

@@ -1,3 +1,4 @@
+// @ts-check
 // What the Representative may know about the page: where the visitor is,
 // what they clicked, and what they typed into ordinary form fields. Secrets
 // never leave the page: password, hidden, one-time-code and card fields, and
@@ -103,12 +104,17 @@ export function trackClicks(doc, host) {
   };
 }
 
-/** Keep a context object under the byte budget by trimming form data, then clicks. */
+/**
+ * Keep a context object under the byte budget by trimming form data, then clicks.
+ * @template {{formData?: Record<string, unknown>, selectedElements?: string[]}} C
+ * @param {C} context
+ * @returns {C}
+ */
 export function capContext(context, limit = MAX_CONTEXT_BYTES) {
   const size = () => new TextEncoder().encode(JSON.stringify(context)).length;
   const form = context.formData || {};
   const names = Object.keys(form);
-  while (size() > limit && names.length) delete form[names.pop()];
+  while (size() > limit && names.length) delete form[/** @type {string} */ (names.pop())];
   while (size() > limit && context.selectedElements && context.selectedElements.length) context.selectedElements.shift();
   return context;
 }

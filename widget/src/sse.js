@@ -1,3 +1,4 @@
+// @ts-check
 // Server-Sent Events parsing as a pipeline of small functions:
 // bytes -> lines -> messages, each testable alone (in the spirit of
 // fetch-event-source's parse.ts, plus what it leaves out: a lone CR as a

@@ -1,13 +1,51 @@
+// @ts-check
 // The visitor's conversation in localStorage, one entry per site and BFF, so
 // the transcript and token survive reloads and navigation. Storage can be
 // missing or full (private modes, quotas): the chat then simply forgets.
 const MAX_MESSAGES = 200;
 
+/**
+ * One entry of the transcript. A bot reply has a status; while streaming it
+ * carries the last event id (`resume`), when it was saved (`at`) and whether
+ * the page was left mid-reply (`left`).
+ * @typedef {object} Message
+ * @property {"user" | "bot" | "note" | "summary" | "error"} role
+ * @property {string} text
+ * @property {"streaming" | "done" | "stopped" | "interrupted"} [status]
+ * @property {string} [resume]
+ * @property {number} [at]
+ * @property {boolean} [left]
+ */
+
+/**
+ * @typedef {object} State
+ * @property {string} token the visitor token
+ * @property {string} expiresAt
+ * @property {Message[]} messages
+ * @property {boolean} scanSent
+ * @property {any} [usage] the last context usage the BFF reported
+ * @property {number} [compactedAt] message count at the last compaction
+ * @property {boolean} [open] the panel was open
+ * @property {boolean} [previewDismissed]
+ */
+
+/** @typedef {{load: () => State, save: (state: State) => void, clear: () => void}} Store */
+
+/**
+ * @param {string} base
+ * @param {string} site
+ */
 export function storageKey(base, site) {
   return "repchat:v1:" + base + ":" + site;
 }
 
+/**
+ * @param {string} key
+ * @param {Storage | null} [storage] default: localStorage, opened on first use
+ * @returns {Store}
+ */
 export function createStore(key, storage) {
+  /** @type {Storage | null | undefined} */
   let backend = storage;
   // Opening localStorage costs a few milliseconds; do it on first use, not at load.
   function open() {

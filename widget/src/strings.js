@@ -1,6 +1,10 @@
+// @ts-check
 // Every visible string. English is built into the bundle; the other
 // languages (translations.js) are served by the BFF as /static/i18n/{lang}.json and
-// fetched only by visitors who need them, so they cost everyone else nothing.
+// fetched (by the transport) only for visitors who need them, so they cost
+// everyone else nothing.
+
+/** @typedef {(key: string, vars?: Record<string, unknown>) => string} Translate */
 
 export const EN = {
   open: "Open chat",
@@ -39,7 +43,10 @@ export const EN = {
 export const LANGUAGES = ["en", "es", "de", "ar"];
 const RTL = ["ar", "he", "fa", "ur"];
 
-/** The first supported language among tags like "es-MX"; English otherwise. */
+/**
+ * The first supported language among tags like "es-MX"; English otherwise.
+ * @param {...(string | undefined)} tags
+ */
 export function languageFor(...tags) {
   for (const tag of tags) {
     const base = String(tag || "").toLowerCase().split("-")[0];
@@ -48,25 +55,18 @@ export function languageFor(...tags) {
   return "en";
 }
 
+/** @param {string} lang */
 export const isRtl = (lang) => RTL.includes(lang);
 
-/** t(key, {name: value}) over a table, falling back to English per key. */
+/**
+ * t(key, {name: value}) over a table, falling back to English per key.
+ * @param {Record<string, string>} table
+ * @returns {Translate}
+ */
 export function formatter(table) {
   return (key, vars) => {
-    let text = table[key] || EN[key] || key;
+    let text = table[key] || /** @type {Record<string, string>} */ (EN)[key] || key;
     if (vars) for (const name in vars) text = text.split("{" + name + "}").join(String(vars[name]));
     return text;
   };
-}
-
-/** The table for a language: English at once, others fetched (English if that fails). */
-export async function loadStrings(base, lang) {
-  if (lang === "en") return EN;
-  try {
-    const response = await fetch(base + "/static/i18n/" + lang + ".json", { credentials: "omit" });
-    if (response.ok) return { ...EN, ...(await response.json()) };
-  } catch (_) {
-    // offline or blocked: English it is
-  }
-  return EN;
 }

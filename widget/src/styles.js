@@ -1,3 +1,4 @@
+// @ts-check
 // The widget's styles, adopted into its shadow root as a constructable
 // stylesheet: no <style> element and no style attribute, so a host page's
 // strict Content-Security-Policy (style-src 'self') does not block them,

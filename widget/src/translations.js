@@ -1,3 +1,4 @@
+// @ts-check
 // The widget's strings in languages other than English (keys as in strings.js).
 // Not part of the bundle: build.mjs writes each as bff/static/i18n/{lang}.json.
 export const TRANSLATIONS = {

@@ -1,12 +1,60 @@
-// Talks to the BFF: JSON calls and event streams over fetch. It never touches
-// the DOM and never re-sends a message on its own; a retry is the visitor's.
-// Failures reject with {code, message, status} (or the AbortError of a stop).
+// @ts-check
+// Talks to the BFF: JSON calls and event streams over fetch, and the
+// translation tables. It is the widget's only module that uses the network;
+// it never touches the DOM and never re-sends a message on its own; a retry
+// is the visitor's. Failures reject with {code, message, status} (or the
+// AbortError of a stop).
 import { bytes, lines, messages } from "./sse.js";
 
-const failure = (code, message = "", status = 0) => ({ code, message, status });
+/** @typedef {{code: string, message: string, status: number}} Failure */
+/** @typedef {(name: string, data: any, id: string) => void} OnEvent */
 
+/**
+ * @typedef {object} Transport
+ * @property {(body: object) => Promise<{token: string, expiresAt: string}>} createSession
+ * @property {(token: string) => Promise<any>} contextUsage
+ * @property {(token: string, command: object, result: string) => Promise<any>} reportCommand
+ * @property {(token: string, body: object, onEvent: OnEvent, signal: AbortSignal) => Promise<void>} sendMessage
+ * @property {(token: string, lastEventId: string, onEvent: OnEvent, signal: AbortSignal) => Promise<void>} resume
+ * @property {(token: string, streamId: string) => Promise<any>} stop
+ * @property {(token: string, onEvent: OnEvent, signal: AbortSignal) => Promise<void>} compact
+ */
+
+/** @returns {Failure} */
+const failure = (code = "", message = "", status = 0) => ({ code, message, status });
+
+/**
+ * A language's strings from the BFF, or null (offline, blocked, missing):
+ * the widget then speaks English.
+ * @param {string} base
+ * @param {string} lang
+ * @returns {Promise<Record<string, string> | null>}
+ */
+export async function fetchTranslation(base, lang) {
+  try {
+    const response = await fetch(base + "/static/i18n/" + lang + ".json", { credentials: "omit" });
+    if (response.ok) return await response.json();
+  } catch (_) {
+    // offline or blocked: English it is
+  }
+  return null;
+}
+
+/**
+ * @param {string} base the BFF's URL
+ * @returns {Transport}
+ */
 export function createTransport(base) {
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {string} token
+   * @param {unknown} [body]
+   * @param {Record<string, string>} [extra] headers
+   * @param {AbortSignal} [signal]
+   */
   async function request(method, path, token, body, extra, signal) {
+    /** @type {Record<string, string>} */
     const headers = { "content-type": "application/json", ...extra };
     if (token) headers.authorization = "Bearer " + token;
     let response;
@@ -31,13 +79,26 @@ export function createTransport(base) {
     throw failure(error.code || "http_" + response.status, error.message, response.status);
   }
 
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {string} token
+   * @param {unknown} [body]
+   */
   const call = async (method, path, token, body) => (await request(method, path, token, body)).json();
 
   /**
    * POST and read an event stream, calling onEvent(name, data, id) per event.
    * A stream that ends without `done` or `error` rejects with "interrupted".
+   * @param {string} path
+   * @param {string} token
+   * @param {object} body
+   * @param {OnEvent} onEvent
+   * @param {AbortSignal} signal
+   * @param {string} [lastEventId]
    */
   async function stream(path, token, body, onEvent, signal, lastEventId) {
+    /** @type {Record<string, string>} */
     const extra = { accept: "text/event-stream" };
     if (lastEventId) extra["last-event-id"] = lastEventId;
     const response = await request("POST", path, token, body || {}, extra, signal);
@@ -55,7 +116,7 @@ export function createTransport(base) {
       }),
     );
     try {
-      await bytes(response.body, feed);
+      await bytes(/** @type {ReadableStream<Uint8Array>} */ (response.body), feed);
     } catch (error) {
       if (finished) return;
       throw error && error.name === "AbortError" ? error : failure("network");

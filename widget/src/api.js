@@ -1,0 +1,91 @@
+// @ts-check
+// The public `window.RepChat` object (see the README's API table): host
+// pages call it, listen to its events, and may call it before widget.js has
+// loaded through the README's queue snippet; those calls are replayed in
+// order once the widget is up.
+
+/** @typedef {import("./mount.js").Mounted} Mounted */
+
+export const EVENTS = ["open", "close", "message", "command", "compact", "error"];
+
+/**
+ * Listeners per event; a listener that throws is logged, not fatal.
+ * @returns {{on: (name: string, fn: (detail: any) => void) => () => void, emit: (name: string, detail?: unknown) => void}}
+ */
+export function createEvents() {
+  /** @type {Record<string, ((detail: any) => void)[]>} */
+  const listeners = {};
+  EVENTS.forEach((name) => (listeners[name] = []));
+  return {
+    on(name, fn) {
+      if (listeners[name] && typeof fn === "function") listeners[name].push(fn);
+      return () => {
+        if (listeners[name]) listeners[name] = listeners[name].filter((item) => item !== fn);
+      };
+    },
+    emit(name, detail) {
+      for (const fn of listeners[name]) {
+        try {
+          fn(detail);
+        } catch (error) {
+          console.error("[repchat] listener failed", error);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * @param {object} options
+ * @param {string} options.version
+ * @param {Mounted} options.widget
+ * @param {ReturnType<typeof createEvents>} options.events
+ * @param {() => void} options.onDestroy
+ */
+export function createApi({ version, widget, events, onDestroy }) {
+  const ui = widget.conversation;
+  return {
+    version,
+    open: () => ui().view.open(),
+    close: () => ui().view.close(),
+    toggle: () => widget.toggle(),
+    /** @param {string} text */
+    send(text) {
+      const { view, chat } = ui();
+      view.open(false);
+      return chat.send(text);
+    },
+    stop: () => ui().chat.stop(),
+    compact: () => ui().chat.compact(),
+    contextUsage: () => ui().chat.contextUsage(),
+    on: events.on,
+    /**
+     * @param {string} type
+     * @param {(command: any) => unknown} handler
+     */
+    registerCommand(type, handler) {
+      if (typeof type === "string" && typeof handler === "function") widget.handlers[type] = handler;
+    },
+    setContext: widget.setContext,
+    destroy() {
+      widget.destroy();
+      onDestroy();
+    },
+  };
+}
+
+/** @typedef {ReturnType<typeof createApi>} Api */
+
+/**
+ * Make `api` the page's window.RepChat and replay the calls queued before.
+ * @param {Window & {RepChat?: any}} win
+ * @param {Api} api
+ */
+export function install(win, api) {
+  const queue = (win.RepChat && win.RepChat.q) || [];
+  win.RepChat = api;
+  for (const [method, args] of queue) {
+    const fn = /** @type {Record<string, unknown>} */ (api)[method];
+    if (typeof fn === "function") fn(...args);
+  }
+}

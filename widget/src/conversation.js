@@ -1,0 +1,98 @@
+// @ts-check
+// The conversation UI: the panel, its bubbles and the chat behind them,
+// wired to the transport and to the site's other tabs. Mounted when the
+// visitor (or the host page) first needs it, never at page load.
+import { createBubbles } from "./bubbles.js";
+import { createChat } from "./chat.js";
+import { createPanel } from "./panel.js";
+import { createTransport } from "./transport.js";
+
+/** @typedef {import("./chat.js").View} View */
+/** @typedef {import("./chat.js").Config} ChatConfig */
+/** @typedef {import("./launcher.js").Frame} Frame */
+/** @typedef {import("./storage.js").Store} Store */
+/** @typedef {import("./commands.js").Env} Env */
+/** @typedef {ReturnType<typeof createChat>} Chat */
+
+/**
+ * @typedef {object} ConversationOptions
+ * @property {Document} doc
+ * @property {Window} win
+ * @property {HTMLElement} host
+ * @property {Frame} frame
+ * @property {import("./strings.js").Translate} t
+ * @property {string} mode
+ * @property {ChatConfig & {base: string, title?: string, subtitle?: string, avatar?: string}} config
+ * @property {Store} store
+ * @property {string} key the storage key, also the name of the tabs' channel
+ * @property {{ui: () => object, scan: () => object}} context
+ * @property {Env} env
+ * @property {(name: string, detail?: unknown) => void} emit
+ */
+
+/**
+ * @typedef {object} Conversation
+ * @property {Chat} chat
+ * @property {View & {close: () => void}} view
+ * @property {() => void} destroy
+ */
+
+/**
+ * Build the panel and the chat, and put the stored transcript back on screen.
+ * @param {ConversationOptions} options
+ * @returns {Conversation}
+ */
+export function mountConversation(options) {
+  const { doc, win, host, frame, t, mode, config, emit } = options;
+  /** @type {Chat} */
+  let chat;
+  const panel = createPanel({
+    doc, win, host, frame, t, mode,
+    title: config.title, subtitle: config.subtitle, avatar: config.avatar,
+    handlers: {
+      send: (text) => chat.send(text),
+      stop: () => chat.stop(),
+      open: () => {
+        chat.remember({ open: true });
+        emit("open");
+      },
+      close: () => {
+        chat.remember({ open: false });
+        emit("close");
+      },
+    },
+  });
+  const bubbles = createBubbles({ doc, win, t, append: panel.append, nearBottom: panel.nearBottom, follow: panel.follow });
+  /** @type {View & {close: () => void}} */
+  const view = {
+    ...bubbles,
+    open: panel.open,
+    close: panel.close,
+    isOpen: panel.isOpen,
+    setBusy: panel.setBusy,
+    setChips: panel.setChips,
+    announce: panel.announce,
+    setUnread: frame.setUnread,
+    get unread() {
+      return frame.unread;
+    },
+  };
+  // Tabs of the same site share one conversation (see tabs.js).
+  const channel = "BroadcastChannel" in win ? new BroadcastChannel(options.key) : null;
+  chat = createChat({
+    config,
+    transport: createTransport(config.base),
+    store: options.store,
+    view, t, context: options.context, env: options.env, emit, channel,
+  });
+  chat.restore();
+  return {
+    chat,
+    view,
+    destroy() {
+      chat.stop();
+      if (channel) channel.close();
+      panel.destroy();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// @ts-check
+// Building DOM nodes without markup: every piece of text goes in as a text
+// node, every attribute through setAttribute. Shared by the view modules.
+
+const SVG = "http://www.w3.org/2000/svg";
+const ICONS = {
+  chat: "M4 4h16v12H9l-5 4z",
+  send: "M3.4 20.4 21 12 3.4 3.6l-.1 6.5L15 12 3.3 13.9z",
+  stop: "M7 7h10v10H7z",
+};
+
+/** @typedef {Record<string, string | boolean | null | undefined>} Attrs */
+
+/**
+ * An element with attributes (`text` sets its text; false or null skip) and children.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {Document} doc
+ * @param {K} tag
+ * @param {Attrs} [attrs]
+ * @param {(Node | null | undefined)[]} [children]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
+export function h(doc, tag, attrs, children) {
+  const element = doc.createElement(tag);
+  for (const name in attrs || {}) {
+    const value = /** @type {Attrs} */ (attrs)[name];
+    if (value === false || value == null) continue;
+    if (name === "text") element.textContent = String(value);
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children || []) if (child) element.appendChild(child);
+  return element;
+}
+
+/**
+ * A decorative icon; `data-icon` lets right-to-left layouts mirror the directional ones.
+ * @param {Document} doc
+ * @param {keyof typeof ICONS} name
+ * @returns {SVGSVGElement}
+ */
+export function icon(doc, name) {
+  const svg = doc.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  svg.setAttribute("data-icon", name);
+  const path = doc.createElementNS(SVG, "path");
+  path.setAttribute("d", ICONS[name]);
+  path.setAttribute("fill", "currentColor");
+  svg.appendChild(path);
+  return svg;
+}

@@ -1,0 +1,2 @@
+// Set by build.mjs (esbuild `define`): the package version from pyproject.toml.
+declare const __REPCHAT_VERSION__: string | undefined;

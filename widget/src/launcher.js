@@ -1,0 +1,103 @@
+// @ts-check
+// What a visitor sees before opening the chat: the widget's shadow root on
+// its host element (theme, direction, position, accent), the launcher button,
+// its unread badge and the teaser. It reports clicks; it knows nothing of
+// the conversation or the network.
+import { h, icon } from "./dom.js";
+import { applyBaseStyles } from "./styles.js";
+
+/**
+ * @typedef {object} FrameOptions
+ * @property {Document} doc
+ * @property {Window} win
+ * @property {HTMLElement} host the element the shadow root is attached to
+ * @property {(key: string, vars?: Record<string, unknown>) => string} t
+ * @property {string} mode "launcher", "inline" or "fullscreen"
+ * @property {string} [position] "left" puts the launcher on the left
+ * @property {string} [theme] "light" or "dark"; default: the system's
+ * @property {string} [accent]
+ * @property {string} [dir] "ltr" or "rtl"
+ * @property {() => void} onToggle the launcher was clicked
+ */
+
+/**
+ * @typedef {object} Frame
+ * @property {ShadowRoot} root
+ * @property {HTMLButtonElement | null} launcher null when the chat is inline
+ * @property {(count: number) => void} setUnread
+ * @property {number} unread
+ * @property {(expanded: boolean) => void} setExpanded
+ * @property {(text: string, onOpen: () => void, onDismiss: () => void) => void} showPreview
+ * @property {() => void} hidePreview
+ * @property {() => void} destroy
+ */
+
+/**
+ * Attach the widget to `host` and show the launcher (unless inline).
+ * @param {FrameOptions} options
+ * @returns {Frame}
+ */
+export function createFrame(options) {
+  const { doc, win, host, t, mode } = options;
+  const root = host.attachShadow({ mode: "open" });
+  applyBaseStyles(root);
+  host.setAttribute("data-mode", mode);
+  if (options.position === "left") host.setAttribute("data-position", "left");
+  // Dark when asked, or when the visitor's system is dark and no theme is forced.
+  const scheme = win.matchMedia && win.matchMedia("(prefers-color-scheme: dark)");
+  const paint = () => host.toggleAttribute("data-dark", options.theme ? options.theme === "dark" : !!(scheme && scheme.matches));
+  paint();
+  if (scheme && !options.theme) scheme.addEventListener("change", paint);
+  host.setAttribute("dir", options.dir || "ltr");
+  if (options.accent) host.style.setProperty("--rc-accent", options.accent);
+
+  const badge = h(doc, "span", { class: "badge", hidden: true, "aria-hidden": "true" });
+  const launcher = mode === "inline"
+    ? null
+    : h(doc, "button", { class: "launcher", type: "button", "aria-label": t("open"), "aria-expanded": "false", "aria-controls": "rc-panel" }, [icon(doc, "chat"), badge]);
+  if (launcher) {
+    root.appendChild(launcher);
+    launcher.addEventListener("click", options.onToggle);
+  }
+
+  let unread = 0;
+  let hidePreview = () => {};
+  return {
+    root,
+    launcher,
+    setUnread(count) {
+      unread = count;
+      badge.hidden = !count;
+      badge.textContent = count ? String(count) : "";
+      if (launcher) launcher.setAttribute("aria-label", count ? t("open") + " (" + t("unread", { count }) + ")" : t("open"));
+    },
+    get unread() {
+      return unread;
+    },
+    setExpanded(expanded) {
+      if (launcher) launcher.setAttribute("aria-expanded", String(expanded));
+    },
+    /** A short teaser beside the launcher; a click opens the chat. */
+    showPreview(text, onOpen, onDismiss) {
+      if (!launcher) return;
+      const teaser = h(doc, "button", { class: "teaser", type: "button", text });
+      const dismiss = h(doc, "button", { class: "dismiss", type: "button", "aria-label": t("dismiss"), text: "×" });
+      const preview = h(doc, "div", { class: "preview", role: "status" }, [teaser, dismiss]);
+      root.insertBefore(preview, launcher);
+      hidePreview = () => preview.remove();
+      teaser.addEventListener("click", () => {
+        hidePreview();
+        onOpen();
+      });
+      dismiss.addEventListener("click", () => {
+        hidePreview();
+        onDismiss();
+      });
+    },
+    hidePreview: () => hidePreview(),
+    destroy() {
+      if (scheme && !options.theme) scheme.removeEventListener("change", paint);
+      host.remove();
+    },
+  };
+}
