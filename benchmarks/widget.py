@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bff.pages import STATIC_DIR  # noqa: E402
+from bff.page_templates import STATIC_DIR  # noqa: E402
 from e2e.conftest import CHROMIUM_ARGS, chromium_executable, running_stack  # noqa: E402
 
 BUDGET_GZIP = 16 * 1024  # until issue 14 reshapes it

@@ -18,16 +18,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .context import clean_scan_context, clean_ui_context
+from .page_context import clean_scan_context, clean_ui_context
 from .errors import ApiError
-from .eventstream import EventStreamResponse
+from .stream.response import EventStreamResponse
 from .origins import OriginPolicy
 from .profiles import Profile
 from .ratelimit import RateLimits
-from .relay import Reply
-from .streams import StreamHub
+from .stream.translate import Reply
+from .stream.buffer import StreamHub
 from .settings import Settings
-from .tokens import TokenIssuer, Visitor
+from .visitor_tokens import TokenIssuer, Visitor
 from .upstream import Upstream
 
 log = logging.getLogger("repchat.api")

@@ -19,18 +19,20 @@ from starlette.types import ASGIApp
 from . import __version__
 from .api import ChatApi
 from .errors import ApiError, api_error_handler
-from .eventstream import KeepRawSend
+from .stream.response import KeepRawSend
 from .origins import OriginPolicy
 from .landing import Landing
-from .pages import page_routes, template_env
+from .demo_site import DemoSite
+from .page_templates import template_env
+from .widget_asset import widget_routes
 from .profiles import load_profiles
 from .metrics import Metrics
 from .ratelimit import RateLimits
-from .shared import Shared
+from .stream.mirror import Shared
 from .shutdown import on_stop_signals
 from .settings import Settings, load_settings
-from .streams import StreamHub
-from .tokens import TokenIssuer
+from .stream.buffer import StreamHub
+from .visitor_tokens import TokenIssuer
 from .upstream import Upstream
 
 log = logging.getLogger("repchat")
@@ -88,7 +90,8 @@ def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTranspo
         Route("/readyz", readyz),
         Route("/metrics", metrics.endpoint),
         *api.routes(),
-        *page_routes(settings, profile),
+        *widget_routes(),
+        *(DemoSite(settings, profile, template_env()).routes() if settings.demo_site else []),
         *Landing(settings, profiles, template_env()).routes(),
     ]
     middleware = [

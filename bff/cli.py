@@ -11,14 +11,14 @@ from collections.abc import Sequence
 import uvicorn
 
 from . import __version__
-from . import soak as soak_module
-from .bench import run as bench_run
+from .dev import soak as soak_module
+from .dev.bench import run as bench_run
 from .emulator import EmulatorConfig, create_emulator
 from .errors import ApiError
 from .logs import log_config
 from .profiles import load_profiles
 from .qr import landing_url, options_from, render
-from .serving import BackgroundServer
+from .dev.server import BackgroundServer
 from .settings import SettingsError, load_settings
 
 DEMO_ORIGINS = "http://localhost:*,http://127.0.0.1:*"

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 if TYPE_CHECKING:
-    from .streams import StreamHub
+    from .stream.buffer import StreamHub
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 

@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from bff.app import create_app
-from bff.serving import BackgroundServer
+from bff.dev.server import BackgroundServer
 from tests.conftest import API_KEY, RunningEmulator, bff_settings, start_emulator
 
 ARTIFACTS = Path(__file__).parent / "artifacts"

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bff.app import create_app
-from bff.serving import BackgroundServer
+from bff.dev.server import BackgroundServer
 from tests.conftest import RunningEmulator, bff_settings, start_emulator
 from tests.faults import FAULTS, Fault
 

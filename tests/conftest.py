@@ -14,7 +14,7 @@ from httpx_sse import ServerSentEvent, connect_sse
 from bff.app import create_app
 from bff.emulator import EmulatorConfig, create_emulator
 from bff.emulator.app import Emulator
-from bff.serving import BackgroundServer
+from bff.dev.server import BackgroundServer
 from bff.settings import Settings
 
 API_KEY = "test-upstream-key-" + secrets.token_hex(8)

@@ -11,7 +11,7 @@ def test_bench_quick_runs_all_paths_without_errors(capsys):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     report = json.loads(run.stdout)
     with capsys.disabled():
-        from bff.bench.run import render
+        from bff.dev.bench.run import render
 
         print("\n" + render(report))
     names = [scenario["name"] for scenario in report["scenarios"]]

@@ -17,7 +17,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "faults.md"
 @pytest.fixture(scope="module")
 def strict_bff(emulator):
     from bff.app import create_app
-    from bff.serving import BackgroundServer
+    from bff.dev.server import BackgroundServer
 
     from .conftest import bff_settings
 

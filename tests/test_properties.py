@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bff.context import clean_ui_context, redact_text
+from bff.page_context import clean_ui_context, redact_text
 
-from .test_sse_reader import STREAM_SHAPES, encode, expected
+from .sse_shapes import STREAM_SHAPES, encode, expected
 
 ROOT = Path(__file__).resolve().parent.parent
 

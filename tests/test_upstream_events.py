@@ -1,8 +1,8 @@
 """Every tolerated upstream frame shape reads as the same small event."""
 
 import pytest
-from bff.sse_reader import Frame
-from bff.upstream_events import Event, Malformed, normalise_usage, read_event
+from bff.sse import Frame
+from bff.upstream.events import Event, Malformed, normalise_usage, read_event
 
 
 def frame(data: str, event: str = "") -> Frame:

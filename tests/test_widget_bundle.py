@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from bff.pages import STATIC_DIR
+from bff.page_templates import STATIC_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDGET = ROOT / "widget"

@@ -19,12 +19,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from .errors import ApiError
-from .metrics import Metrics
-from .relay import Reply, relay
-from .shared import Shared
-from .sse import encode
-from .upstream_events import Event
+from ..errors import ApiError
+from ..metrics import Metrics
+from .translate import BrowserEvent, Reply, translate
+from .mirror import Shared
+from ..sse import encode
+from ..upstream.events import Event
 
 log = logging.getLogger("repchat.streams")
 
@@ -77,8 +77,8 @@ class ReplyStream:
             async with opener() as events:
                 self.opened.set_result(None)
                 async with asyncio.timeout(self.hub.max_duration):
-                    async for frames in relay(events, reply, self.id):
-                        if not await self._push(frames):
+                    async for batch in translate(events, reply):
+                        if not await self._push(self._encode(batch)):
                             break
         except ApiError as exc:
             if self.hub.metrics is not None:
@@ -100,8 +100,13 @@ class ReplyStream:
                 self.opened.set_exception(ApiError(502, "upstream_error", "The chat service failed.", retryable=True))
             self._finish()
 
+    def _encode(self, batch: list[BrowserEvent]) -> list[bytes]:
+        """Frames with ids `<reply>.<n>`, n counting every frame of this reply from 1: the one place ids are made."""
+        first = len(self.frames) + 1
+        return [encode(name, data, f"{self.id}.{first + i}") for i, (name, data) in enumerate(batch)]
+
     def _error(self, data: dict[str, Any]) -> bytes:
-        return encode("error", data, f"{self.id}.{len(self.frames) + 1}")
+        return self._encode([("error", data)])[0]
 
     async def _push(self, frames: list[bytes]) -> bool:
         """Buffer frames and hand them to the attached browser in one write; False when the buffer is full."""

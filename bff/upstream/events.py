@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from .sse_reader import Frame
+from ..sse import Frame
 
 TOKEN_KEYS = ("content", "token", "text", "delta")
 KIND_ALIASES = {"text": "token", "delta": "token"}

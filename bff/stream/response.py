@@ -19,8 +19,8 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .sse import OPEN, PING
-from .streams import Attachment, ReplyStream
+from ..sse import OPEN, PING
+from .buffer import Attachment, ReplyStream
 
 log = logging.getLogger("repchat.stream")
 

@@ -112,7 +112,7 @@ def start_stack(target: str | None) -> Stack:
         **quiet,
     )
     stack.processes["naive"] = subprocess.Popen(
-        [*python, "bff.bench.naive", str(stack.ports["naive"])],
+        [*python, "bff.dev.bench.naive", str(stack.ports["naive"])],
         env={**env, "NAIVE_UPSTREAM": upstream, "NAIVE_API_KEY": key}, **quiet,
     )
     return stack

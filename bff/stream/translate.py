@@ -1,9 +1,9 @@
-"""Turn one upstream reply into the normalised event stream of DESIGN.md.
+"""Step 1 of a reply: upstream events in, browser events out (pure: no bytes, no ids).
 
 `Reply` is the state of one reply (the text so far, whether it ended) and
-maps each upstream `Event` to at most one browser event; `relay` drives it
-over an upstream stream and writes the frames. Any way the upstream can fail
-mid-stream ends as exactly one `error` event.
+maps each upstream `Event` to at most one browser event; `translate` drives
+it over an upstream stream. The reply buffer (buffer.py) numbers and encodes
+what comes out. The browser's events are described in the README.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from .commands import OriginCheck, split_commands
-from .sse import encode
-from .sse_reader import FrameTooLarge
-from .upstream_errors import UpstreamClosed, UpstreamTimeout, failure_event
-from .upstream_events import Event
+from ..ui_commands import OriginCheck, split_commands
+from ..sse import FrameTooLarge
+from ..upstream.errors import UpstreamClosed, UpstreamTimeout, failure_event
+from ..upstream.events import Event
 
 log = logging.getLogger("repchat.relay")
+
+BrowserEvent = tuple[str, dict[str, Any]]
 
 INTERRUPTED = {
     "code": "interrupted",
@@ -38,7 +39,7 @@ class Reply:
         self.finished = False
         self.error_code = ""
 
-    def on_event(self, event: Event) -> tuple[str, dict[str, Any]] | None:
+    def on_event(self, event: Event) -> BrowserEvent | None:
         """The browser event for one upstream event, if any."""
         if self.finished:
             return None
@@ -57,7 +58,7 @@ class Reply:
             return "done", self._done(event.data)
         return None
 
-    def on_end(self) -> tuple[str, dict[str, Any]] | None:
+    def on_end(self) -> BrowserEvent | None:
         """The upstream closed the stream: without `done`, that is an interruption."""
         if self.finished:
             return None
@@ -65,7 +66,7 @@ class Reply:
         self.error_code = "interrupted"
         return "error", INTERRUPTED
 
-    def on_failure(self, exc: BaseException) -> tuple[str, dict[str, Any]] | None:
+    def on_failure(self, exc: BaseException) -> BrowserEvent | None:
         if self.finished:
             return None
         self.finished = True
@@ -94,29 +95,28 @@ class Reply:
         return done
 
 
-async def relay(batches: AsyncIterator[list[Event]], reply: Reply, stream_id: str) -> AsyncIterator[list[bytes]]:
-    """Encoded browser frames, ids `<stream>.<n>`, one list per upstream batch.
+async def translate(batches: AsyncIterator[list[Event]], reply: Reply) -> AsyncIterator[list[BrowserEvent]]:
+    """Browser events `(name, data)`, one list per upstream batch; no bytes, no ids.
 
-    Frames that arrived together leave together, so the browser gets one write
-    for what the upstream sent in one packet.
+    Events that arrived together leave together, so the browser gets one write
+    for what the upstream sent in one packet. Any way the upstream can fail
+    mid-stream ends as exactly one `error` event.
     """
-    count = 0
     try:
         async for batch in batches:
-            frames = []
+            out = []
             for event in batch:
                 item = reply.on_event(event)
                 if item is not None:
-                    count += 1
-                    frames.append(encode(item[0], item[1], f"{stream_id}.{count}"))
+                    out.append(item)
                 if reply.finished:
                     break
-            if frames:
-                yield frames
+            if out:
+                yield out
             if reply.finished:
                 return
         item = reply.on_end()
     except (UpstreamClosed, UpstreamTimeout, FrameTooLarge, OSError) as exc:
         item = reply.on_failure(exc)
     if item is not None:
-        yield [encode(item[0], item[1], f"{stream_id}.{count + 1}")]
+        yield [item]

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import orjson
 
-from .errors import ApiError
-from .sse_reader import FrameTooLarge
+from ..errors import ApiError
+from ..sse import FrameTooLarge
 
 log = logging.getLogger("repchat.upstream")
 

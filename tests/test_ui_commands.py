@@ -1,6 +1,6 @@
 import pytest
 
-from bff.commands import Blocked, check_command, split_commands
+from bff.ui_commands import Blocked, check_command, split_commands
 
 SITE = "https://shop.example"
 

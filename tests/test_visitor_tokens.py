@@ -3,7 +3,7 @@ import time
 import pytest
 
 from bff.errors import ApiError
-from bff.tokens import TokenIssuer, Visitor
+from bff.visitor_tokens import TokenIssuer, Visitor
 
 VISITOR = Visitor("ses_1", "shop", "https://shop.example")
 

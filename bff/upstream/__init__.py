@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 import orjson
 
-from .errors import ApiError
-from .settings import Settings
-from .upstream_errors import error_for_status, error_for_transport
-from .upstream_events import Event, normalise_usage
-from .upstream_stream import StreamClient
+from ..errors import ApiError
+from ..settings import Settings
+from .errors import error_for_status, error_for_transport
+from .events import Event, normalise_usage
+from ._connection import StreamClient
 
 log = logging.getLogger("repchat.upstream")
 

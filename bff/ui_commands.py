@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from .context import is_secret_name
+from .page_context import is_secret_name
 
 MAX_SELECTOR = 200
 MAX_FIELDS = 20

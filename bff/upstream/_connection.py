@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 
 import httptools
 
-from .errors import ApiError
-from .sse_reader import FrameTooLarge, SseReader
-from .upstream_errors import UpstreamClosed, UpstreamTimeout, error_for_status, error_for_transport
-from .upstream_events import Event, Malformed, read_event
+from ..errors import ApiError
+from ..sse import FrameTooLarge, SseReader
+from .errors import UpstreamClosed, UpstreamTimeout, error_for_status, error_for_transport
+from .events import Event, Malformed, read_event
 
 MAX_IDLE = 64
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bff.context import clean_scan_context, clean_ui_context, clean_url, redact_text
+from bff.page_context import clean_scan_context, clean_ui_context, clean_url, redact_text
 from bff.errors import ApiError
 
 

@@ -1,0 +1,55 @@
+"""The widget as the BFF serves it: `/widget.js` and `/static/`.
+
+The widget is served by the same process that speaks its API, so the two
+never drift apart; its ETag is its content hash.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from . import __version__
+from .page_templates import STATIC_DIR
+
+
+class WidgetAsset:
+    """The built widget, read once, with a content ETag and a gzipped copy."""
+
+    def __init__(self, path: Path = STATIC_DIR / "widget.js") -> None:
+        self.body = path.read_bytes()
+        self.gzipped = gzip.compress(self.body, 9, mtime=0)
+        self.etag = '"' + hashlib.sha256(self.body).hexdigest()[:20] + '"'
+
+    async def endpoint(self, request: Request) -> Response:
+        # A versioned URL (?v=...) never changes; the bare URL revalidates
+        # often so a deploy reaches every visitor within minutes.
+        immutable = request.query_params.get("v") == __version__
+        headers = {
+            "ETag": self.etag,
+            "Cache-Control": "public, max-age=31536000, immutable" if immutable else "public, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+            "X-Repchat-Version": __version__,
+            "Cross-Origin-Resource-Policy": "cross-origin",
+            "Vary": "Accept-Encoding",
+        }
+        if request.headers.get("if-none-match") == self.etag:
+            return Response(status_code=304, headers=headers)
+        body = self.body
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            body = self.gzipped
+            headers["Content-Encoding"] = "gzip"
+        return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+def widget_routes() -> list[BaseRoute]:
+    return [
+        Route("/widget.js", WidgetAsset().endpoint),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
