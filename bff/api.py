@@ -40,21 +40,21 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
     """The request body as a JSON object, refusing more than `limit` bytes."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, "body_too_large", f"The request body is larger than {limit} bytes.")
+        raise ApiError("body_too_large", f"The request body is larger than {limit} bytes.")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise ApiError(413, "body_too_large", f"The request body is larger than {limit} bytes.")
+            raise ApiError("body_too_large", f"The request body is larger than {limit} bytes.")
         chunks.append(chunk)
     if not size:
         return {}
     try:
         body = orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError:
-        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+        raise ApiError("invalid_json") from None
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
+        raise ApiError("invalid_json", "The request body must be a JSON object.")
     return body
 
 
@@ -92,18 +92,18 @@ class ChatApi:
     def _allowed_origin(self, request: Request) -> str:
         origin = self.origins.request_origin(request)
         if not origin:
-            raise ApiError(403, "origin_missing", "The request has no Origin header.")
+            raise ApiError("origin_missing")
         if not self.origins.allows(origin):
-            raise ApiError(403, "origin_not_allowed", f"The origin {origin} may not use this chat.")
+            raise ApiError("origin_not_allowed", f"The origin {origin} may not use this chat.")
         return origin
 
     def _visitor(self, request: Request) -> Visitor:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "token_missing", "A visitor token is required (Authorization: Bearer).")
+            raise ApiError("token_missing")
         visitor = self.issuer.read(token.strip())
         if self._allowed_origin(request) != visitor.origin:
-            raise ApiError(403, "origin_mismatch", "The visitor token was issued to another origin.")
+            raise ApiError("origin_mismatch")
         return visitor
 
     @staticmethod
@@ -116,7 +116,7 @@ class ChatApi:
         body = await read_json(request, self.settings.max_body_bytes)
         site = body.get("site", "default")
         if not isinstance(site, str) or not _SITE.match(site):
-            raise ApiError(422, "invalid_site", "site must be 1 to 64 letters, digits, dots, dashes or underscores.")
+            raise ApiError("invalid_site")
         profile_id = self._profile_id(body.get("profile"))
         scan = clean_scan_context(body.get("scanContext"))
         session_id = await self.upstream.create_session(profile_id)
@@ -133,16 +133,16 @@ class ChatApi:
             return self.settings.profile_id
         profile = self.profiles.get(requested) if isinstance(requested, str) else None
         if profile is None:
-            raise ApiError(422, "invalid_profile", "profile must name a configured Representative.")
+            raise ApiError("invalid_profile")
         return profile.id
 
     def _message_body(self, body: dict[str, Any]) -> dict[str, Any]:
         content = body.get("content")
         if not isinstance(content, str) or not content.strip():
-            raise ApiError(422, "invalid_content", "content must be a non-empty string.")
+            raise ApiError("invalid_content")
         limit = self.settings.max_message_chars
         if len(content) > limit:
-            raise ApiError(422, "message_too_long", f"The message is longer than {limit} characters.")
+            raise ApiError("message_too_long", f"The message is longer than {limit} characters.")
         upstream_body: dict[str, Any] = {"content": content.strip()}
         ui_context = clean_ui_context(body.get("uiContext"))
         scan_context = clean_scan_context(body.get("scanContext"))
@@ -188,7 +188,7 @@ class ChatApi:
         body = await read_json(request, self.settings.max_body_bytes)
         stream_id = body.get("streamId")
         if stream_id is not None and not isinstance(stream_id, str):
-            raise ApiError(422, "invalid_stream", "streamId must be a string.")
+            raise ApiError("invalid_stream")
         return JSONResponse({"stopped": await self.hub.stop_session(visitor.session_id, stream_id)})
 
     async def context_usage(self, request: Request) -> Response:
@@ -200,8 +200,8 @@ class ChatApi:
         body = await read_json(request, self.settings.max_body_bytes)
         command, result = body.get("command"), body.get("result")
         if not isinstance(command, dict) or not isinstance(command.get("type"), str):
-            raise ApiError(422, "invalid_command", "command must be an object with a type.")
+            raise ApiError("invalid_command")
         if result not in COMMAND_RESULTS:
-            raise ApiError(422, "invalid_result", f"result must be one of {', '.join(COMMAND_RESULTS)}.")
+            raise ApiError("invalid_result", f"result must be one of {', '.join(COMMAND_RESULTS)}.")
         answer = await self.upstream.report_command(visitor.session_id, command, result)
         return JSONResponse({"ok": True, "commandId": answer.get("commandId")})

@@ -1,35 +1,99 @@
-"""The one error type the BFF raises, and its JSON form.
+"""Every way a request or a reply can end badly: one catalogue of codes, and the error type.
 
-Every failure a browser can see before a stream starts is an `ApiError`;
-after a stream has started, the same fields travel as an `error` event.
+`CODES` is the one list of the machine codes the BFF sends, each with its
+HTTP status, whether retrying can help, and the plain sentence a visitor
+reads. Before a stream starts a failure is an `ApiError` (a JSON error with
+that status); after, the same fields travel as the reply's `error` event
+(`error_event`). Add a code here, never a status or message at the call site.
+The upstream's own `error` events pass through with the upstream's code.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 
-class ApiError(Exception):
-    """An error with an HTTP status, a stable machine code and a human message."""
+@dataclass(frozen=True, slots=True)
+class Code:
+    status: int
+    retryable: bool
+    message: str
 
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        retryable: bool = False,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
+
+CODES: dict[str, Code] = {
+    # The request itself
+    "invalid_json": Code(400, False, "The request body is not valid JSON."),
+    "invalid_parameter": Code(400, False, "A parameter is not valid."),
+    "body_too_large": Code(413, False, "The request body is too large."),
+    "context_too_large": Code(413, False, "The page context is too large."),
+    "invalid_context": Code(422, False, "The page context is not valid."),
+    "invalid_site": Code(422, False, "site must be 1 to 64 letters, digits, dots, dashes or underscores."),
+    "invalid_profile": Code(422, False, "profile must name a configured Representative."),
+    "invalid_content": Code(422, False, "content must be a non-empty string."),
+    "message_too_long": Code(422, False, "The message is too long."),
+    "invalid_stream": Code(422, False, "streamId must be a string."),
+    "invalid_command": Code(422, False, "command must be an object with a type."),
+    "invalid_result": Code(422, False, "result is not a known command result."),
+    "invalid_request": Code(422, False, "The chat service refused the request."),
+    # Who is asking
+    "origin_missing": Code(403, False, "The request has no Origin header."),
+    "origin_not_allowed": Code(403, False, "This site may not use this chat."),
+    "origin_mismatch": Code(403, False, "The visitor token was issued to another origin."),
+    "token_missing": Code(401, False, "A visitor token is required (Authorization: Bearer)."),
+    "token_invalid": Code(401, False, "The visitor token is not valid."),
+    "token_expired": Code(401, False, "The visitor token has expired."),
+    # What is asked for
+    "not_found": Code(404, False, "Not found."),
+    "profile_not_found": Code(404, False, "No Representative has this address."),
+    "session_not_found": Code(404, False, "This conversation no longer exists."),
+    "stream_gone": Code(410, False, "That reply can no longer be resumed."),
+    "public_url_missing": Code(503, False, "Set REPCHAT_PUBLIC_URL so QR codes point to this server."),
+    # Limits of this server
+    "rate_limited": Code(429, True, "Too many requests; please wait a moment."),
+    "too_many_streams": Code(429, True, "A reply is still being written; wait for it or stop it."),
+    "busy": Code(503, True, "The chat is very busy right now; please retry in a moment."),
+    "shutting_down": Code(503, True, "This server is restarting; please retry."),
+    # The upstream chat service (401/403 from it mean our key is wrong: never a visitor's 401)
+    "upstream_auth": Code(502, False, "The chat service is misconfigured."),
+    "upstream_error": Code(502, True, "The chat service failed to answer."),
+    "upstream_unreachable": Code(502, True, "The chat service cannot be reached."),
+    "upstream_unavailable": Code(503, True, "The chat service is unavailable."),
+    "upstream_timeout": Code(504, True, "The chat service timed out."),
+    # A reply that had started (sent as its `error` event)
+    "interrupted": Code(502, True, "The reply was interrupted before it finished."),
+    "stream_timeout": Code(504, True, "The reply took too long."),
+    "reply_too_large": Code(502, False, "The reply was too large."),
+    "frame_too_large": Code(502, False, "The reply was too large to show."),
+}
+
+
+def error_event(code: str, message: str | None = None) -> dict[str, Any]:
+    """The data of the `error` event that ends a reply with `code`."""
+    entry = CODES[code]
+    return {"code": code, "message": message or entry.message, "retryable": entry.retryable}
+
+
+class ApiError(Exception):
+    """A catalogued code, answered as JSON with the code's status.
+
+    `message` replaces the catalogue's sentence where the call site knows more
+    (which field, which limit); `headers` carry e.g. Retry-After.
+    """
+
+    def __init__(self, code: str, message: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+        entry = CODES[code]
         self.code = code
-        self.message = message
-        self.retryable = retryable
+        self.status = entry.status
+        self.retryable = entry.retryable
+        self.message = message or entry.message
+        super().__init__(self.message)
         self.headers = headers or {}
 
-    def as_event(self) -> dict[str, object]:
+    def as_event(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "retryable": self.retryable}
 
     def response(self) -> Response:

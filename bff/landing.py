@@ -62,7 +62,7 @@ class Landing:
 
     def _public_url(self) -> str:
         if not self.settings.public_url:
-            raise ApiError(503, "public_url_missing", "Set REPCHAT_PUBLIC_URL so QR codes point to this server.")
+            raise ApiError("public_url_missing")
         return self.settings.public_url.rstrip("/")
 
     def _profile(self, request: Request) -> Profile | None:
@@ -86,10 +86,10 @@ class Landing:
     async def code(self, request: Request) -> Response:
         profile = self._profile(request)
         if profile is None:
-            raise ApiError(404, "profile_not_found", "No Representative has this address.")
+            raise ApiError("profile_not_found")
         kind = request.path_params["kind"]
         if kind not in MEDIA_TYPES:
-            raise ApiError(404, "not_found", "QR codes come as qr.svg or qr.png.")
+            raise ApiError("not_found", "QR codes come as qr.svg or qr.png.")
         options = options_from(request.query_params)
         body = render(landing_url(self._public_url(), profile.slug, options.campaign), options, kind)
         return Response(body, media_type=MEDIA_TYPES[kind], headers={"Cache-Control": "public, max-age=3600"})
@@ -101,7 +101,7 @@ class Landing:
         campaign = campaign_from(request.query_params.get("c"))
         paper = (request.query_params.get("paper") or "a4").lower()
         if paper not in PAPERS:
-            raise ApiError(400, "invalid_parameter", "paper must be a4 or letter.")
+            raise ApiError("invalid_parameter", "paper must be a4 or letter.")
         url = landing_url(self._public_url(), profile.slug, campaign)
         options = options_from({"c": campaign, "ecl": "Q", "scale": "10", "border": "4"})
         svg = render(url, options, "svg").decode()
@@ -113,7 +113,7 @@ class Landing:
     async def contact(self, request: Request) -> Response:
         profile = self._profile(request)
         if profile is None:
-            raise ApiError(404, "profile_not_found", "No Representative has this address.")
+            raise ApiError("profile_not_found")
         base = self.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
         return Response(
             vcard(profile, f"{base}/r/{profile.slug}"),

@@ -71,29 +71,29 @@ def is_secret_name(name: str) -> bool:
 def clean_url(url: str) -> str:
     """An http(s) URL or a path, with secret-looking query parameters removed."""
     if len(url) > MAX_URL:
-        raise ApiError(422, "invalid_context", "A URL in the context is too long.")
+        raise ApiError("invalid_context", "A URL in the context is too long.")
     parts = urlsplit(url)
     if parts.scheme not in ("", "http", "https"):
-        raise ApiError(422, "invalid_context", "A URL in the context must be http(s).")
+        raise ApiError("invalid_context", "A URL in the context must be http(s).")
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _SECRET_PARAM.match(k)]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
 def _text(value: Any, name: str, limit: int = MAX_TEXT) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ApiError(422, "invalid_context", f"{name} must be a string.")
+        raise ApiError("invalid_context", f"{name} must be a string.")
     return redact_text(str(value)[:limit])
 
 
 def _object(value: Any, name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ApiError(422, "invalid_context", f"{name} must be an object.")
+        raise ApiError("invalid_context", f"{name} must be an object.")
     return value
 
 
 def _check_size(value: Any, name: str, limit: int) -> None:
     if len(orjson.dumps(value)) > limit:
-        raise ApiError(413, "context_too_large", f"{name} is larger than {limit} bytes.")
+        raise ApiError("context_too_large", f"{name} is larger than {limit} bytes.")
 
 
 def clean_form_data(form: Any) -> dict[str, str]:
@@ -123,7 +123,7 @@ def clean_ui_context(raw: Any) -> dict[str, Any] | None:
             cleaned[key] = clean_url(_text(value, key, MAX_URL))
         elif key == "selectedElements":
             if not isinstance(value, list):
-                raise ApiError(422, "invalid_context", "uiContext.selectedElements must be a list.")
+                raise ApiError("invalid_context", "uiContext.selectedElements must be a list.")
             cleaned[key] = [_text(item, key, MAX_SELECTED_TEXT) for item in value[-MAX_SELECTED:]]
         elif key == "formData":
             cleaned[key] = clean_form_data(value)
@@ -153,10 +153,7 @@ def clean_scan_context(raw: Any) -> dict[str, Any] | None:
     if raw.get("source") is not None:
         source = _text(raw["source"], "scanContext.source", 32)
         if source not in SCAN_SOURCES:
-            raise ApiError(
-                422, "invalid_context",
-                f"scanContext.source must be one of {', '.join(sorted(SCAN_SOURCES))}.",
-            )
+            raise ApiError("invalid_context", f"scanContext.source must be one of {', '.join(sorted(SCAN_SOURCES))}.")
         cleaned["source"] = source
     if raw.get("utm") is not None:
         utm = _object(raw["utm"], "scanContext.utm")

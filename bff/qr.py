@@ -36,7 +36,7 @@ def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int
     if raw is None or raw == "":
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ApiError(400, "invalid_parameter", f"{name} must be a whole number from {low} to {high}.")
+        raise ApiError("invalid_parameter", f"{name} must be a whole number from {low} to {high}.")
     return int(raw)
 
 
@@ -46,7 +46,7 @@ def _color(params: Mapping[str, str], name: str, default: str, allow_transparent
         return raw
     if not COLOR.match(raw):
         extra = " or transparent" if allow_transparent else ""
-        raise ApiError(400, "invalid_parameter", f"{name} must be a hex color like #1a2b3c{extra}.")
+        raise ApiError("invalid_parameter", f"{name} must be a hex color like #1a2b3c{extra}.")
     return raw
 
 
@@ -54,7 +54,7 @@ def campaign_from(raw: str | None) -> str:
     if not raw:
         return ""
     if not CAMPAIGN.match(raw):
-        raise ApiError(400, "invalid_parameter", "c (campaign) must be 1 to 64 letters, digits, '.', '-' or '_'.")
+        raise ApiError("invalid_parameter", "c (campaign) must be 1 to 64 letters, digits, '.', '-' or '_'.")
     return raw
 
 
@@ -62,11 +62,11 @@ def options_from(params: Mapping[str, str]) -> QrOptions:
     """QR options from query parameters; a clear 400 for anything out of range."""
     level = (params.get("ecl") or "M").upper()
     if level not in LEVELS:
-        raise ApiError(400, "invalid_parameter", "ecl must be one of L, M, Q, H.")
+        raise ApiError("invalid_parameter", "ecl must be one of L, M, Q, H.")
     dark = _color(params, "dark", "#000000")
     light = _color(params, "light", "#ffffff", allow_transparent=True)
     if dark.lower() == light.lower():
-        raise ApiError(400, "invalid_parameter", "dark and light must differ, or the code cannot be scanned.")
+        raise ApiError("invalid_parameter", "dark and light must differ, or the code cannot be scanned.")
     return QrOptions(
         scale=_int(params, "scale", 8, 1, 40),
         border=_int(params, "border", 4, 0, 16),

@@ -79,7 +79,4 @@ class RateLimits:
             self.metrics.rejections.labels(rule).inc()
         stats = await limiter.get_window_stats(item, rule, key)
         wait = max(1, math.ceil(stats.reset_time - time.time()))
-        raise ApiError(
-            429, "rate_limited", "Too many requests; please wait a moment.",
-            retryable=True, headers={"Retry-After": str(wait)},
-        )
+        raise ApiError("rate_limited", headers={"Retry-After": str(wait)})

@@ -45,10 +45,10 @@ class TokenIssuer:
         try:
             data = self._serializer.loads(token, max_age=self.max_age)
         except SignatureExpired:
-            raise ApiError(401, "token_expired", "The visitor token has expired.") from None
+            raise ApiError("token_expired") from None
         except BadSignature:
-            raise ApiError(401, "token_invalid", "The visitor token is not valid.") from None
+            raise ApiError("token_invalid") from None
         try:
             return Visitor(str(data["sid"]), str(data["site"]), str(data["origin"]))
         except (KeyError, TypeError):
-            raise ApiError(401, "token_invalid", "The visitor token is not valid.") from None
+            raise ApiError("token_invalid") from None

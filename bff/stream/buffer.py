@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from ..errors import ApiError
+from ..errors import ApiError, error_event
 from ..metrics import Metrics
 from .translate import BrowserEvent, Reply, translate
 from .mirror import Shared
@@ -30,7 +30,7 @@ log = logging.getLogger("repchat.streams")
 
 Opener = Callable[[], AbstractAsyncContextManager[AsyncIterator[list[Event]]]]
 Send = Callable[[bytes], Awaitable[None]]
-SHUTTING_DOWN = {"code": "interrupted", "message": "The server restarted while replying; please retry.", "retryable": True}
+SHUTTING_DOWN = error_event("interrupted", "The server restarted while replying; please retry.")
 
 
 class Attachment:
@@ -89,7 +89,7 @@ class ReplyStream:
                 await self._push([self._error(exc.as_event())])
         except TimeoutError:
             await self._push(
-                [self._error({"code": "stream_timeout", "message": "The reply took too long.", "retryable": True})]
+                [self._error(error_event("stream_timeout"))]
             )
         except asyncio.CancelledError:
             # Stopped, or nobody came back in time: the upstream request is closed by now.
@@ -97,7 +97,7 @@ class ReplyStream:
                 await self._push([self._error(SHUTTING_DOWN)])
         finally:
             if not self.opened.done():
-                self.opened.set_exception(ApiError(502, "upstream_error", "The chat service failed.", retryable=True))
+                self.opened.set_exception(ApiError("upstream_error"))
             self._finish()
 
     def _encode(self, batch: list[BrowserEvent]) -> list[bytes]:
@@ -112,7 +112,7 @@ class ReplyStream:
         """Buffer frames and hand them to the attached browser in one write; False when the buffer is full."""
         size = sum(map(len, frames))
         if self.size + size > self.hub.max_buffer:
-            error = self._error({"code": "reply_too_large", "message": "The reply was too large.", "retryable": False})
+            error = self._error(error_event("reply_too_large"))
             if self.hub.shared is not None:
                 self.hub.shared.mirror(self.id, len(self.frames) + 1, [error])
             self.frames.append(error)
@@ -295,12 +295,10 @@ class StreamHub:
 
     async def start(self, session_id: str, opener: Opener, reply: Reply) -> ReplyStream:
         if self.closing:
-            raise ApiError(503, "shutting_down", "This server is restarting; please retry.", retryable=True,
-                           headers={"Retry-After": "1"})
+            raise ApiError("shutting_down", headers={"Retry-After": "1"})
         if self.active >= self.max_streams:
             self._rejected("streams_per_worker")
-            raise ApiError(503, "busy", "The chat is very busy right now; please retry in a moment.", retryable=True,
-                           headers={"Retry-After": "5"})
+            raise ApiError("busy", headers={"Retry-After": "5"})
         mine = self.per_visitor.get(session_id, 0)
         if self.shared is not None:
             counted = await self.shared.count_reply(session_id, 1, self.max_duration + self.grace)
@@ -310,8 +308,7 @@ class StreamHub:
             if self.shared is not None:
                 await self.shared.count_reply(session_id, -1, self.max_duration + self.grace)
             self._rejected("streams_per_visitor")
-            raise ApiError(429, "too_many_streams", "A reply is still being written; wait for it or stop it.",
-                           retryable=True, headers={"Retry-After": "2"})
+            raise ApiError("too_many_streams", headers={"Retry-After": "2"})
         stream = ReplyStream(self, session_id, opener, reply)
         self.streams[stream.id] = stream
         self.active += 1
@@ -349,7 +346,7 @@ class StreamHub:
                 return stream, int(seq)
             if stream is None and self.shared is not None and await self.shared.owner(stream_id) == session_id:
                 return RemoteReply(self.shared, stream_id, self.idle_limit), int(seq)
-        raise ApiError(410, "stream_gone", "That reply can no longer be resumed.")
+        raise ApiError("stream_gone")
 
     def stop_local(self, session_id: str, stream_id: str | None = None) -> int:
         stopped = 0

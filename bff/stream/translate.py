@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from ..errors import error_event
 from ..ui_commands import OriginCheck, split_commands
 from ..sse import FrameTooLarge
 from ..upstream.errors import UpstreamClosed, UpstreamTimeout, failure_event
@@ -21,11 +22,7 @@ log = logging.getLogger("repchat.relay")
 
 BrowserEvent = tuple[str, dict[str, Any]]
 
-INTERRUPTED = {
-    "code": "interrupted",
-    "message": "The reply was interrupted before it finished.",
-    "retryable": True,
-}
+INTERRUPTED = error_event("interrupted")
 
 
 class Reply:

@@ -68,7 +68,7 @@ class Upstream:
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            raise ApiError(502, "upstream_error", "The chat service sent an unreadable answer.", retryable=True)
+            raise ApiError("upstream_error", "The chat service sent an unreadable answer.")
         return body
 
     async def health(self) -> bool:
@@ -85,7 +85,7 @@ class Upstream:
         data = self._json(await self._request("POST", "/chat/sessions", json=body))
         session_id = data.get("id") or data.get("sessionId") or data.get("session_id")
         if not isinstance(session_id, str) or not session_id:
-            raise ApiError(502, "upstream_error", "The chat service did not return a session id.", retryable=True)
+            raise ApiError("upstream_error", "The chat service did not return a session id.")
         return session_id
 
     async def context_usage(self, session_id: str) -> dict[str, Any]:

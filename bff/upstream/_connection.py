@@ -224,7 +224,7 @@ class StreamClient:
                 raise error_for_status(protocol.status, bytes(protocol.body), headers)
             content_type = protocol.headers.get(b"content-type", b"")
             if b"text/event-stream" not in content_type:
-                raise ApiError(502, "upstream_error", "The chat service did not answer with a stream.", retryable=True)
+                raise ApiError("upstream_error", "The chat service did not answer with a stream.")
             yield protocol
             reusable = protocol.complete and protocol.headers.get(b"connection", b"").lower() != b"close"
         finally:

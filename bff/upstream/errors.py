@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import orjson
 
-from ..errors import ApiError
+from ..errors import ApiError, error_event
 from ..sse import FrameTooLarge
 
 log = logging.getLogger("repchat.upstream")
@@ -61,27 +61,27 @@ def error_for_status(status: int, body: bytes, headers: Mapping[str, str]) -> Ap
     detail = detail_of(body)
     if status == 429:
         return ApiError(
-            429, "rate_limited", "Too many messages; please wait a moment.",
-            retryable=True, headers={"Retry-After": str(retry_after(headers))},
+            "rate_limited", "Too many messages; please wait a moment.",
+            headers={"Retry-After": str(retry_after(headers))},
         )
     if status in (401, 403):
         log.error("upstream refused the API key (%s): %s", status, detail)
-        return ApiError(502, "upstream_auth", "The chat service is misconfigured.")
+        return ApiError("upstream_auth")
     if status in (404, 410):
-        return ApiError(404, "session_not_found", "This conversation no longer exists.")
+        return ApiError("session_not_found")
     if status in (400, 409, 422):
-        return ApiError(422, "invalid_request", detail or "The chat service refused the request.")
+        return ApiError("invalid_request", detail)
     if status == 503:
-        return ApiError(503, "upstream_unavailable", "The chat service is unavailable.", retryable=True)
+        return ApiError("upstream_unavailable")
     if status == 504:
-        return ApiError(504, "upstream_timeout", "The chat service timed out.", retryable=True)
+        return ApiError("upstream_timeout")
     log.warning("upstream answered %s: %s", status, detail)
-    return ApiError(502, "upstream_error", "The chat service failed to answer.", retryable=True)
+    return ApiError("upstream_error")
 
 
-TIMED_OUT = ApiError(504, "upstream_timeout", "The chat service did not answer in time.", retryable=True)
-UNREACHABLE = ApiError(502, "upstream_unreachable", "The chat service cannot be reached.", retryable=True)
-BROKEN = ApiError(502, "interrupted", "The connection to the chat service broke.", retryable=True)
+TIMED_OUT = ApiError("upstream_timeout", "The chat service did not answer in time.")
+UNREACHABLE = ApiError("upstream_unreachable")
+BROKEN = ApiError("interrupted", "The connection to the chat service broke.")
 
 
 def error_for_transport(exc: BaseException) -> ApiError:
@@ -99,5 +99,5 @@ def failure_event(exc: BaseException) -> dict[str, Any]:
     """The `error` event that ends a reply the upstream broke off."""
     if isinstance(exc, FrameTooLarge):
         log.warning("ended a reply: %s", exc)
-        return {"code": "frame_too_large", "message": "The reply was too large to show.", "retryable": False}
+        return error_event("frame_too_large")
     return error_for_transport(exc).as_event()
