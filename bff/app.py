@@ -19,7 +19,6 @@ from starlette.types import ASGIApp
 from . import __version__
 from .api import ChatApi
 from .errors import ApiError, api_error_handler
-from .stream.response import KeepRawSend
 from .origins import OriginPolicy
 from .landing import Landing
 from .demo_site import DemoSite
@@ -43,7 +42,7 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "version": __version__})
 
 
-def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTransport | None = None) -> ASGIApp:
+def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
     """The BFF as an ASGI app. `upstream_transport` lets an embedder route upstream calls in-process."""
     origins = OriginPolicy(settings.allowed_origins or (settings.public_origin,), settings.public_origin)
     upstream = Upstream(settings, transport=upstream_transport)
@@ -114,7 +113,7 @@ def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTranspo
     app.state.upstream = upstream
     app.state.hub = hub
     app.state.origins = origins
-    return KeepRawSend(app)
+    return app
 
 
 def create_app_from_env() -> ASGIApp:

@@ -1,15 +1,18 @@
-"""An ASGI response that streams one reply to one browser connection.
+"""Step 4 of a reply: the ASGI event-stream response for one browser connection.
 
-Unlike a plain StreamingResponse it:
-- sends a comment at once, then `: ping` every `heartbeat` seconds, so
-  proxies and browsers see a live connection while the model thinks;
-- notices the browser leaving at once (not at the next write) and detaches
-  from the reply, which then waits for a reconnect or is cancelled;
-- lets go of a reader that takes no frame for `send_timeout` seconds.
-The reply itself is read from upstream by its `ReplyStream`, not here. Live
-frames go straight to the server's own `send` (kept by `KeepRawSend`), and
-one watchdog timer per connection replaces a timeout per frame: these are
-the hot path of every relayed token.
+Everything about the connection itself is decided here, in one place:
+- the opener: a comment at once, so the browser knows the stream is live;
+- pings: `: ping` every `heartbeat` seconds, so proxies and browsers keep a
+  connection open while the model thinks;
+- disconnect: the browser leaving is noticed at once (not at the next
+  write) and the response detaches from the reply, which then waits a grace
+  period for a reconnect (buffer.py) or is cancelled;
+- the slow-reader rule: a reader that takes no frame for `send_timeout`
+  seconds is let go (the reply keeps buffering for a reconnect).
+The reply itself is read from upstream by its `ReplyStream`, not here. Every
+message goes through the `send` the middleware stack handed us (a middleware
+may hold the start until the first body). One watchdog timer per connection
+replaces a timeout per frame: frames are the hot path of every relayed token.
 """
 
 from __future__ import annotations
@@ -17,35 +20,18 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from ..sse import OPEN, PING
 from .buffer import Attachment, ReplyStream
 
 log = logging.getLogger("repchat.stream")
 
-RAW_SEND = "repchat.raw_send"
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-cache, no-transform"),
     (b"x-accel-buffering", b"no"),
 ]
-
-
-class KeepRawSend:
-    """Outermost middleware: remembers the server's `send` for event streams' body frames.
-
-    The response start still goes through every middleware (CORS adds its
-    headers there); body frames skip the wrappers, which only look at starts.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope[RAW_SEND] = send
-        await self.app(scope, receive, send)
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:
@@ -80,7 +66,7 @@ class EventStreamResponse:
 
         watcher = asyncio.ensure_future(watch())
         try:
-            await self._stream(send, scope.get(RAW_SEND, send))
+            await self._stream(send)
         except asyncio.CancelledError:
             if not left:
                 raise  # the server is cancelling us: let it
@@ -92,14 +78,14 @@ class EventStreamResponse:
         async with asyncio.timeout(self.send_timeout):
             await send(message)
 
-    async def _stream(self, send: Send, raw: Send) -> None:
+    async def _stream(self, send: Send) -> None:
         loop = asyncio.get_running_loop()
 
         async def timed(frame: bytes) -> None:
-            await self._send(raw, {"type": "http.response.body", "body": frame, "more_body": True})
+            await self._send(send, {"type": "http.response.body", "body": frame, "more_body": True})
 
         async def live(frame: bytes) -> None:
-            await raw({"type": "http.response.body", "body": frame, "more_body": True})
+            await send({"type": "http.response.body", "body": frame, "more_body": True})
 
         async def ping() -> None:
             try:
@@ -130,7 +116,7 @@ class EventStreamResponse:
             timer = loop.call_later(tick, watch)
             attachment = await self.stream.attach(self.after, live, timed)
             await attachment.ended
-            await self._send(raw, {"type": "http.response.body", "body": b"", "more_body": False})
+            await self._send(send, {"type": "http.response.body", "body": b"", "more_body": False})
         except TimeoutError:
             log.warning("a reader stopped reading for %.0f s; its stream was closed", self.send_timeout)
         finally:

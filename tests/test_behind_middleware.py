@@ -1,0 +1,55 @@
+"""A reply streams through whatever middleware an embedder adds to the BFF's app."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bff.app import create_app
+from bff.dev.server import BackgroundServer
+
+from .conftest import Chat, RunningEmulator, bff_settings
+
+
+class HoldStart:
+    """Holds the response start until the first body, as compression middleware does to pick its headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                held.append(message)
+                return
+            if held:
+                start = held.pop()
+                start["headers"] = [*start["headers"], (b"x-held", b"1")]
+                await send(start)
+            await send(message)
+
+        await self.app(scope, receive, hold if scope["type"] == "http" else send)
+
+
+def test_a_reply_streams_behind_a_middleware_that_holds_the_start(emulator: RunningEmulator):
+    app = create_app(bff_settings(emulator.url))
+    app.add_middleware(HoldStart)
+    with BackgroundServer(app) as server:
+        visitor = Chat(server.url)
+        assert visitor.start().status_code == 201
+        with visitor.client.stream(
+            "POST", f"{server.url}/v1/messages", json={"content": "What does it cost?"}, headers=visitor.headers()
+        ) as response:
+            assert response.status_code == 200
+            assert response.headers["x-held"] == "1"
+            body = response.read()
+        visitor.client.close()
+    assert body.startswith(b": ok\n\n")
+    events = [frame.split("\n") for frame in body.decode().split("\n\n") if frame.startswith("event:")]
+    names = [lines[0].removeprefix("event: ") for lines in events]
+    assert names[-1] == "done" and "token" in names
+    tokens = "".join(json.loads(lines[2].removeprefix("data: "))["content"] for lines in events if lines[0] == "event: token")
+    assert json.loads(events[-1][2].removeprefix("data: "))["message"]["content"] == tokens
