@@ -169,7 +169,7 @@ class ChatApi:
             stream, after, heartbeat=self.settings.heartbeat, send_timeout=self.settings.send_timeout
         )
 
-    async def send_message(self, request: Request) -> Response:
+    async def send_message(self, request: Request) -> EventStreamResponse:
         visitor = self._visitor(request)
         body = None
         if not request.headers.get("last-event-id"):
@@ -177,7 +177,7 @@ class ChatApi:
         path = f"/chat/sessions/{visitor.session_id}/messages"
         return await self._reply(request, visitor, path, body, Reply(self.origins.allows))
 
-    async def compact(self, request: Request) -> Response:
+    async def compact(self, request: Request) -> EventStreamResponse:
         visitor = self._visitor(request)
         path = f"/chat/sessions/{visitor.session_id}/compact"
         return await self._reply(request, visitor, path, {}, Reply(self.origins.allows, compact=True))

@@ -6,6 +6,8 @@ file and override one value per host.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dataclasses
 import os
 import tomllib
@@ -99,7 +101,7 @@ def _as_bool(raw: Any) -> bool:
 
 
 # Annotations are strings here (postponed evaluation), so parsers key on them.
-_PARSERS = {"str": str, "int": int, "float": float, "bool": _as_bool, "tuple[str, ...]": _as_tuple}
+_PARSERS: dict[str, Callable[[Any], Any]] = {"str": str, "int": int, "float": float, "bool": _as_bool, "tuple[str, ...]": _as_tuple}
 
 
 def _coerce(name: str, annotation: str, raw: Any) -> Any:
@@ -136,7 +138,7 @@ def load_settings(
     if unknown:
         raise SettingsError(f"unknown settings in {path}: {', '.join(unknown)}")
     typed = {
-        item.name: _coerce(item.name, item.type, values[item.name])
+        item.name: _coerce(item.name, str(item.type), values[item.name])
         for item in dataclasses.fields(Settings)
         if item.name in values
     }

@@ -31,7 +31,7 @@ from .wire import BOM, Framer
 
 log = logging.getLogger("repchat.emulator")
 
-HOSTILE_COMMANDS = [
+HOSTILE_COMMANDS: list[dict[str, Any]] = [
     {"type": "navigate", "url": "javascript:alert(document.domain)"},
     {"type": "navigate", "url": "https://phish.example/login"},
     {"type": "run_script", "code": "alert(1)"},

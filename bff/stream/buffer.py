@@ -265,6 +265,9 @@ class RemoteReply:
     stall = detach
 
 
+Readable = ReplyStream | RemoteReply  # what a browser connection reads: a reply held here or elsewhere
+
+
 class StreamHub:
     """The replies of this process, by id, with the per-worker and per-visitor caps."""
 
@@ -331,13 +334,16 @@ class StreamHub:
             self.shared.end(stream.id)
             asyncio.create_task(self.shared.count_reply(stream.session_id, -1, self.max_duration + self.grace))
         # Keep the finished reply a while, so a reader that lost the end can still fetch it.
-        stream._start_timer(self.grace, lambda: self.streams.pop(stream.id, None))
+        def forget() -> None:
+            self.streams.pop(stream.id, None)
+
+        stream._start_timer(self.grace, forget)
 
     def _rejected(self, limit: str) -> None:
         if self.metrics is not None:
             self.metrics.rejections.labels(limit).inc()
 
-    async def find(self, last_event_id: str, session_id: str) -> tuple[ReplyStream | RemoteReply, int]:
+    async def find(self, last_event_id: str, session_id: str) -> tuple[Readable, int]:
         """The reply and seq a `Last-Event-ID` names, if it is this visitor's and still held anywhere."""
         stream_id, _, seq = last_event_id.partition(".")
         if seq.isdigit():

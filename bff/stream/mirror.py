@@ -146,7 +146,7 @@ class Shared:
         while True:
             await self._safely(self.redis.set(reader_key(stream_id), 1, ex=READER_TTL))
             entries = await self._safely(self.redis.xread({key: last}, block=1000, count=1000), [])
-            chunk = []
+            chunk: list[bytes] = []
             for _, items in entries or []:
                 for entry_id, fields in items:
                     last = entry_id

@@ -23,7 +23,7 @@ import logging
 from starlette.types import Message, Receive, Scope, Send
 
 from ..sse import OPEN, PING
-from .buffer import Attachment, ReplyStream
+from .buffer import Attachment, Readable
 
 log = logging.getLogger("repchat.stream")
 
@@ -43,7 +43,7 @@ async def _wait_for_disconnect(receive: Receive) -> None:
 
 class EventStreamResponse:
     def __init__(
-        self, stream: ReplyStream, after: int = 0, *, heartbeat: float = 15.0, send_timeout: float = 30.0
+        self, stream: Readable, after: int = 0, *, heartbeat: float = 15.0, send_timeout: float = 30.0
     ) -> None:
         self.stream = stream
         self.after = after

@@ -43,7 +43,8 @@ def _error_fields(payload: dict[str, Any]) -> dict[str, Any]:
     elif isinstance(inner, str):
         payload = {"message": inner}
     message = _first_text(payload, ("message", "detail")) or "The Representative could not answer."
-    code = payload.get("code") if isinstance(payload.get("code"), str) else "upstream_error"
+    raw_code = payload.get("code")
+    code = raw_code if isinstance(raw_code, str) else "upstream_error"
     retryable = payload.get("retryable")
     return {
         "code": code[:64],
@@ -82,7 +83,8 @@ def normalise_usage(raw: Any) -> dict[str, Any] | None:
 
 
 def _done_fields(payload: dict[str, Any]) -> dict[str, Any]:
-    metadata = payload.get("metadata") if isinstance(payload.get("metadata"), dict) else {}
+    raw_metadata = payload.get("metadata")
+    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
     message = payload.get("message")
     if isinstance(message, dict):
         content, message_id = message.get("content"), message.get("id")
@@ -120,7 +122,8 @@ def read_event(frame: Frame) -> Event | None:
         # The payload is the command itself, whose own `type` is its action.
         command = payload.get("command", payload)
         return Event("command", {"command": command}) if isinstance(command, dict) else None
-    kind = payload.get("type") if isinstance(payload.get("type"), str) else named
+    raw_kind = payload.get("type")
+    kind: str = raw_kind if isinstance(raw_kind, str) else named
     kind = KIND_ALIASES.get(kind, kind)
     if kind == "token":
         text = _first_text(payload, TOKEN_KEYS)

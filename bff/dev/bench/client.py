@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import cast
 
 
 @dataclass
@@ -33,8 +34,8 @@ class Probe(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]  # uvloop's transports are not asyncio.Transport
-        transport.write(self.request)
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are not asyncio.Transport
+        self.transport.write(self.request)
 
     def data_received(self, data: bytes) -> None:
         if not self.status and data.startswith(b"HTTP/1.1 "):
