@@ -1,4 +1,9 @@
-"""`repchat`: run the demo, the production BFF, or the emulator alone."""
+"""`repchat`: run the demo, the production BFF, or the emulator alone; and the dev tools.
+
+This is the one place that wires the emulator and `bff.dev` in, and only
+inside the command that needs them: `repchat serve` and its workers (which
+re-import this module) never load either.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,19 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from . import __version__
-from .dev import soak as soak_module
-from .dev.bench import run as bench_run
-from .emulator import EmulatorConfig, create_emulator
 from .errors import ApiError
 from .logs import log_config
 from .profiles import load_profiles
 from .qr import landing_url, options_from, render
-from .dev.server import BackgroundServer
 from .settings import SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from .emulator import EmulatorConfig
 
 DEMO_ORIGINS = "http://localhost:*,http://127.0.0.1:*"
 
@@ -32,6 +37,7 @@ def _serve_bff(args: argparse.Namespace) -> None:
         factory=True,
         host=args.host,
         port=args.port,
+        fd=args.fd,
         workers=args.workers,
         log_level=settings.log_level,
         log_config=log_config(settings.log_level, settings.log_format, [settings.upstream_api_key]),
@@ -44,6 +50,8 @@ def _serve_bff(args: argparse.Namespace) -> None:
 
 
 def _emulator_config(args: argparse.Namespace, api_key: str) -> EmulatorConfig:
+    from .emulator import EmulatorConfig
+
     return EmulatorConfig(
         api_key=api_key,
         profiles_dir=os.environ.get("REPCHAT_PROFILES_DIR") or None,
@@ -64,6 +72,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if env.get("REPCHAT_UPSTREAM_URL"):
         upstream = f"{env['REPCHAT_UPSTREAM_URL']} (from REPCHAT_UPSTREAM_URL)"
     else:
+        from .dev.server import BackgroundServer
+        from .emulator import create_emulator
+
         key = secrets.token_urlsafe(24)
         emulator = BackgroundServer(create_emulator(_emulator_config(args, key)), port=args.emulator_port)
         env["REPCHAT_UPSTREAM_URL"] = emulator.start()
@@ -105,18 +116,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    print(f"repchat {__version__}: serving on http://{args.host}:{args.port}, upstream {settings.upstream_url}")
+    print(f"repchat {__version__}: serving on {_address(args)}, upstream {settings.upstream_url}")
     sys.stdout.flush()
     _serve_bff(args)
     return 0
 
 
+def _address(args: argparse.Namespace) -> str:
+    return f"the socket passed as fd {args.fd}" if args.fd is not None else f"http://{args.host}:{args.port}"
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
+    from .emulator import create_emulator
+
     config = _emulator_config(args, args.api_key)
-    print(f"repchat emulator on http://{args.host}:{args.port}  (X-API-Key: {args.api_key})")
+    print(f"repchat emulator on {_address(args)}  (X-API-Key: {args.api_key})")
     sys.stdout.flush()
-    uvicorn.run(create_emulator(config), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(create_emulator(config), host=args.host, port=args.port, fd=args.fd, log_level="info")
     return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .dev.bench import run
+
+    return run.main(args.quick, args.json, args.ready_timeout)
+
+
+def cmd_soak(args: argparse.Namespace) -> int:
+    from .dev import soak
+
+    return soak.run(args)
 
 
 def cmd_qr(args: argparse.Namespace) -> int:
@@ -155,6 +184,8 @@ def parser() -> argparse.ArgumentParser:
     def server_options(sub: argparse.ArgumentParser, port: int) -> None:
         sub.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
         sub.add_argument("--port", type=int, default=port, help=f"port to bind (default {port})")
+        sub.add_argument("--fd", type=int, default=None,
+                         help="serve on this already-bound socket instead (from a process manager)")
 
     def timing_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--delay", type=float, default=0.3, help="emulator: seconds before the first token")
@@ -197,11 +228,20 @@ def parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="measure the relay against the emulator and a naive relay")
     bench.add_argument("--quick", action="store_true", help="the short form (what CI runs)")
     bench.add_argument("--json", action="store_true", help="print JSON")
-    bench.set_defaults(run=lambda args: bench_run.main(args.quick, args.json))
+    bench.add_argument("--ready-timeout", type=float, default=30.0,
+                       help="seconds to wait for the emulator, the BFF and the naive relay to be ready (default 30)")
+    bench.set_defaults(run=cmd_bench)
 
     soak = commands.add_parser("soak", help="hold many visitors with injected faults; nothing may be lost")
-    soak_module.add_arguments(soak)
-    soak.set_defaults(run=soak_module.run)
+    soak.add_argument("--visitors", type=int, default=50, help="concurrent visitors (default 50)")
+    soak.add_argument("--minutes", type=float, default=1.0, help="how long to hold them (default 1)")
+    soak.add_argument("--fault-rate", type=float, default=0.2, help="share of messages with a fault (default 0.2)")
+    soak.add_argument("--gap", type=float, default=0.01, help="emulator seconds between tokens")
+    soak.add_argument("--url", default=None, help="a running BFF to soak instead (no faults injected)")
+    soak.add_argument("--json", action="store_true", help="print JSON")
+    soak.add_argument("--ready-timeout", type=float, default=30.0,
+                      help="seconds to wait for the stack (BFF and its upstream) to be ready (default 30)")
+    soak.set_defaults(run=cmd_soak)
     return root
 
 

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from bff.app import create_app
+from bff.dev.processes import listening_socket
 from bff.dev.server import BackgroundServer
 from tests.conftest import API_KEY, RunningEmulator, bff_settings, start_emulator
 
@@ -61,10 +62,9 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{host}:{port}"
 
 
 @dataclass
@@ -128,12 +128,10 @@ def host_page(bff: str) -> Starlette:
 def running_stack(**emulator_options: Any) -> Iterator[Stack]:
     """An emulator, a BFF serving the demo site, and a plain host page on another origin, all started."""
     emulator = start_emulator(**emulator_options)
-    port, host_port = free_port(), free_port()
-    bff_url = f"http://127.0.0.1:{port}"
-    settings = bff_settings(
-        emulator.url, public_url=bff_url, allowed_origins=(bff_url, f"http://127.0.0.1:{host_port}")
-    )
-    servers = [BackgroundServer(create_app(settings), port=port), BackgroundServer(host_page(bff_url), port=host_port)]
+    bff_sock, host_sock = listening_socket(), listening_socket()
+    bff_url, host_url = url_of(bff_sock), url_of(host_sock)
+    settings = bff_settings(emulator.url, public_url=bff_url, allowed_origins=(bff_url, host_url))
+    servers = [BackgroundServer(create_app(settings), sock=bff_sock), BackgroundServer(host_page(bff_url), sock=host_sock)]
     for server in servers:
         server.start()
     try:

@@ -11,11 +11,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bff.app import create_app
+from bff.dev.processes import listening_socket
 from bff.dev.server import BackgroundServer
 from tests.conftest import RunningEmulator, bff_settings, start_emulator
 from tests.faults import FAULTS, Fault
 
-from .conftest import free_port, host_page
+from .conftest import host_page, url_of
 from .proxy import CuttableProxy
 from .test_widget import W, last_reply, open_chat, replies, send, wait_reply
 
@@ -33,17 +34,17 @@ class Rig:
 @pytest.fixture(scope="module")
 def rig() -> Iterator[Rig]:
     emulator = start_emulator(token_gap=0.01)
-    bff_port, host_port, dead_port, dead_host_port = free_port(), free_port(), free_port(), free_port()
-    proxy = CuttableProxy(bff_port)
+    bff_sock, host_sock, dead_sock, dead_host_sock = (listening_socket() for _ in range(4))
+    proxy = CuttableProxy(bff_sock.getsockname()[1])
     proxy_url = proxy.start()
-    origins = (f"http://127.0.0.1:{host_port}", f"http://127.0.0.1:{dead_host_port}")
+    origins = (url_of(host_sock), url_of(dead_host_sock))
     strict = bff_settings(emulator.url, read_timeout=1.0, max_frame_bytes=64 * 1024, allowed_origins=origins)
     dead = bff_settings("http://127.0.0.1:9", connect_timeout=0.5, allowed_origins=origins)
     servers = [
-        BackgroundServer(create_app(strict), port=bff_port),
-        BackgroundServer(host_page(proxy_url), port=host_port),
-        BackgroundServer(create_app(dead), port=dead_port),
-        BackgroundServer(host_page(f"http://127.0.0.1:{dead_port}"), port=dead_host_port),
+        BackgroundServer(create_app(strict), sock=bff_sock),
+        BackgroundServer(host_page(proxy_url), sock=host_sock),
+        BackgroundServer(create_app(dead), sock=dead_sock),
+        BackgroundServer(host_page(url_of(dead_sock)), sock=dead_host_sock),
     ]
     for server in servers:
         server.start()

@@ -6,23 +6,18 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import httpx
 import pytest
 
+from bff.dev.processes import free_port, start_bff, start_emulator, stop, wait_ready
+
 KEY = "scale-test-key"
 SECRET = "scale-test-secret"
 ORIGIN = "http://site.test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def need(program: str) -> str:
@@ -35,19 +30,6 @@ def need(program: str) -> str:
     pytest.skip(f"{program} is not installed")
 
 
-def wait_until(url: str, process: subprocess.Popen, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{url}: process exited with {process.returncode}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer")
-
-
 def wait_port(port: int, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -57,10 +39,6 @@ def wait_port(port: int, timeout: float = 10) -> None:
         except OSError:
             time.sleep(0.05)
     raise AssertionError(f"nothing listens on {port}")
-
-
-def python_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("REPCHAT_")}
 
 
 @contextmanager
@@ -80,48 +58,27 @@ def redis_server() -> Iterator[tuple[str, subprocess.Popen]]:
 
 @contextmanager
 def emulator_process(gap: float = 0.02) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bff.cli", "emulator", "--port", str(port), "--api-key", KEY, "--delay", "0",
-         "--gap", str(gap), "--fault-directives"],
-        env=python_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    emulator = start_emulator(KEY, gap=gap)
     try:
-        wait_until(f"{url}/health", process)
-        yield url
+        wait_ready([emulator])
+        yield emulator.url
     finally:
-        process.terminate()
-        process.wait(10)
+        stop([emulator])
 
 
 @contextmanager
-def bff_process(upstream: str, log_path: str | None = None, **settings: str) -> Iterator[tuple[str, subprocess.Popen]]:
-    port = free_port()
-    env = {
-        **python_env(),
-        "REPCHAT_UPSTREAM_URL": upstream,
-        "REPCHAT_UPSTREAM_API_KEY": KEY,
-        "REPCHAT_SECRET_KEYS": SECRET,
-        "REPCHAT_ALLOWED_ORIGINS": ORIGIN,
-        "REPCHAT_RATE_SESSIONS_PER_IP": "",
-        "REPCHAT_RATE_MESSAGES_PER_IP": "",
-        **{f"REPCHAT_{name.upper()}": value for name, value in settings.items()},
-    }
-    log = open(log_path, "w") if log_path else subprocess.DEVNULL
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bff.cli", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(f"{url}/healthz", process)
-        yield url, process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(15)
-        if log_path:
-            log.close()  # type: ignore[union-attr]
+def bff_process(upstream: str, log_path: str | None = None, **settings: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`repchat serve` against `upstream`, once ready (its upstream, and Redis if set, answer)."""
+    settings = {"secret_keys": SECRET, "allowed_origins": ORIGIN, "rate_sessions_per_ip": "",
+                "rate_messages_per_ip": "", **settings}
+    api_key = settings.pop("upstream_api_key", KEY)
+    with open(log_path, "wb") if log_path else nullcontext(subprocess.DEVNULL) as log:
+        bff = start_bff(upstream, api_key, log=log, **settings)
+        try:
+            wait_ready([bff])
+            yield bff.url, bff.process
+        finally:
+            stop([bff])
 
 
 def journal(emulator: str) -> list[dict]:

@@ -22,3 +22,4 @@ def test_bench_quick_runs_all_paths_without_errors(capsys):
         assert all(row["tokens"] > 0 for row in scenario["rows"])
         repchat = next(row for row in scenario["rows"] if row["path"] == "repchat")
         assert repchat["cpu_us_per_token"] > 0
+

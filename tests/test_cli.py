@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,11 +13,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bff.dev.processes import StackFailed, free_port, wait_url
 
 
 def repchat(*args: str, env: dict[str, str] | None = None, **options) -> subprocess.Popen:
@@ -31,16 +25,10 @@ def repchat(*args: str, env: dict[str, str] | None = None, **options) -> subproc
 
 
 def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(process.stdout.read())
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} never became healthy")
+    try:
+        wait_url(url, timeout, process=process)
+    except StackFailed as exc:
+        raise AssertionError(f"{exc}\n{process.stdout.read() if process.poll() is not None else ''}") from None
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,14 @@
 """Run an ASGI app on uvicorn in a background thread.
 
 `repchat demo` uses it to run the emulator beside the BFF, and the tests use
-it to get real servers on loopback ports.
+it to get real servers on loopback ports: port 0 (any free port, read back
+once listening), or a socket bound beforehand (`listening_socket()`) when the
+address must be known before the app is built.
 """
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from typing import Any
@@ -14,15 +17,18 @@ import uvicorn
 
 
 class BackgroundServer:
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
+    def __init__(
+        self, app: Any, host: str = "127.0.0.1", port: int = 0, *, sock: socket.socket | None = None, **options: Any
+    ) -> None:
         options.setdefault("log_level", "warning")
         options.setdefault("lifespan", "on")
         self.config = uvicorn.Config(app, host=host, port=port, **options)
         self.server = uvicorn.Server(self.config)
+        self.sockets = [sock] if sock is not None else None
         self.thread = threading.Thread(target=self._run, daemon=True, name=f"uvicorn-{host}:{port}")
 
     def _run(self) -> None:
-        self.server.run()  # uvicorn skips signal handlers outside the main thread
+        self.server.run(self.sockets)  # uvicorn skips signal handlers outside the main thread
 
     def start(self, timeout: float = 10.0) -> str:
         """Start serving; returns the base URL once the socket is listening."""
@@ -36,7 +42,8 @@ class BackgroundServer:
 
     @property
     def port(self) -> int:
-        return self.server.servers[0].sockets[0].getsockname()[1]
+        port: int = self.server.servers[0].sockets[0].getsockname()[1]
+        return port
 
     @property
     def url(self) -> str:

@@ -15,11 +15,8 @@ import argparse
 import asyncio
 import collections
 import json
-import os
 import random
 import secrets
-import socket
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -27,27 +24,12 @@ from typing import Any
 
 import httpx
 
+from ..sse import SseReader
+from .processes import Server, StackFailed, rss_kib, start_bff, start_emulator, stop, wait_ready, wait_url
+
 FAULTS = ["status=502", "status=429", "status=500", "drop-after=3", "error-after=2", "malformed=1", "no-done"]
 QUESTIONS = ["What does it cost?", "Which integrations do you have?", "Is my data secure?", "Do you have an API?"]
 ORIGIN = "http://soak.localhost"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def rss_kib(pid: int) -> int:
-    """Resident memory of a process on this machine, from /proc (0 where unknown)."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 @dataclass
@@ -55,19 +37,6 @@ class Tally:
     requests: int = 0
     outcomes: collections.Counter[str] = field(default_factory=collections.Counter)
     lost: int = 0
-
-
-async def wait_healthy(url: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            try:
-                if (await client.get(url, timeout=1)).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{url} did not become healthy")
 
 
 async def one_message(client: httpx.AsyncClient, url: str, token: str, content: str, tally: Tally) -> str:
@@ -79,12 +48,12 @@ async def one_message(client: httpx.AsyncClient, url: str, token: str, content: 
             if response.status_code != 200:
                 body = json.loads(await response.aread())
                 return f"http {response.status_code} {body['error']['code']}"
-            last = ""
-            async for line in response.aiter_lines():
-                if line.startswith("event: "):
-                    last = line[7:]
-                elif line.startswith("data: ") and last == "error":
-                    return f"error {json.loads(line[6:])['code']}"
+            reader, last = SseReader(), ""
+            async for chunk in response.aiter_bytes():
+                for frame in reader.feed(chunk):
+                    if frame.event == "error":
+                        return f"error {json.loads(frame.data)['code']}"
+                    last = frame.event
             return "done" if last == "done" else "lost: stream ended without done or error"
     except httpx.TimeoutException:
         return "lost: no answer in time"
@@ -117,62 +86,37 @@ async def visitor(url: str, deadline: float, fault_rate: float, faults: bool, ta
             await asyncio.sleep(rng.uniform(0.05, 0.3))
 
 
-def start_stack(gap: float) -> tuple[str, list[subprocess.Popen[bytes]]]:
-    """The emulator and the BFF as their own processes, the way they run in production."""
-    key, emulator_port, bff_port = secrets.token_urlsafe(16), free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REPCHAT_")}
-    command = [sys.executable, "-m", "bff.cli"]
-    emulator = subprocess.Popen(
-        [*command, "emulator", "--port", str(emulator_port), "--api-key", key, "--fault-directives",
-         "--delay", "0.05", "--gap", str(gap)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+async def soak(url: str, visitors: int, seconds: float, fault_rate: float, faults: bool, pid: int) -> dict[str, Any]:
+    """Hold `visitors` against a ready BFF at `url` for `seconds`; `pid` is the BFF's, for its memory (0: unknown)."""
+    rss_start = rss_kib(pid) if pid else 0
+    tally = Tally()
+    rng = random.Random(42)
+    deadline = time.monotonic() + seconds
+    started = time.monotonic()
+    await asyncio.gather(
+        *(visitor(url, deadline, fault_rate, faults, tally, random.Random(rng.random())) for _ in range(visitors))
     )
-    bff_env = {
-        **env,
-        "REPCHAT_UPSTREAM_URL": f"http://127.0.0.1:{emulator_port}",
-        "REPCHAT_UPSTREAM_API_KEY": key,
-        "REPCHAT_SECRET_KEYS": secrets.token_urlsafe(16),
-        "REPCHAT_ALLOWED_ORIGINS": ORIGIN,
-        "REPCHAT_RATE_SESSIONS_PER_IP": "",
-        "REPCHAT_RATE_MESSAGES_PER_IP": "",
-        "REPCHAT_LOG_LEVEL": "warning",
+    return {
+        "visitors": visitors,
+        "seconds": round(time.monotonic() - started, 1),
+        "requests": tally.requests,
+        "outcomes": dict(tally.outcomes.most_common()),
+        "completed_messages": tally.outcomes["done"],
+        "lost_messages": tally.lost,
+        "bff_rss_kib_start": rss_start,
+        "bff_rss_kib_end": rss_kib(pid) if pid else 0,
     }
-    bff = subprocess.Popen(
-        [*command, "serve", "--port", str(bff_port)], env=bff_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+
+
+def start_stack(gap: float) -> list[Server]:
+    """The emulator (with fault directives) and the BFF as their own processes, the way they run in production."""
+    key = secrets.token_urlsafe(16)
+    emulator = start_emulator(key, delay=0.05, gap=gap)
+    bff = start_bff(
+        emulator, key, secret_keys=secrets.token_urlsafe(16), allowed_origins=ORIGIN,
+        rate_sessions_per_ip="", rate_messages_per_ip="", log_level="warning",
     )
-    return f"http://127.0.0.1:{bff_port}", [bff, emulator]
-
-
-async def soak(url: str | None, visitors: int, seconds: float, fault_rate: float, gap: float) -> dict[str, Any]:
-    processes: list[subprocess.Popen[bytes]] = []
-    if url is None:
-        url, processes = start_stack(gap)
-    try:
-        await wait_healthy(f"{url}/healthz")
-        pid = processes[0].pid if processes else 0
-        rss_start = rss_kib(pid)
-        tally = Tally()
-        rng = random.Random(42)
-        deadline = time.monotonic() + seconds
-        started = time.monotonic()
-        await asyncio.gather(
-            *(visitor(url, deadline, fault_rate, bool(processes), tally, random.Random(rng.random()))
-              for _ in range(visitors))
-        )
-        return {
-            "visitors": visitors,
-            "seconds": round(time.monotonic() - started, 1),
-            "requests": tally.requests,
-            "outcomes": dict(tally.outcomes.most_common()),
-            "lost_messages": tally.lost,
-            "bff_rss_kib_start": rss_start,
-            "bff_rss_kib_end": rss_kib(pid),
-        }
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(10)
+    return [emulator, bff]
 
 
 def report(result: dict[str, Any]) -> str:
@@ -181,6 +125,7 @@ def report(result: dict[str, Any]) -> str:
         f"requests        {result['requests']}",
         "outcomes",
         *(f"  {count:>6}  {kind}" for kind, count in result["outcomes"].items()),
+        f"completed       {result['completed_messages']}",
         f"lost messages   {result['lost_messages']}",
     ]
     if result["bff_rss_kib_start"]:
@@ -189,16 +134,25 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--visitors", type=int, default=50, help="concurrent visitors (default 50)")
-    parser.add_argument("--minutes", type=float, default=1.0, help="how long to hold them (default 1)")
-    parser.add_argument("--fault-rate", type=float, default=0.2, help="share of messages with a fault (default 0.2)")
-    parser.add_argument("--gap", type=float, default=0.01, help="emulator seconds between tokens")
-    parser.add_argument("--url", default=None, help="a running BFF to soak instead (no faults injected)")
-    parser.add_argument("--json", action="store_true", help="print JSON")
-
-
 def run(args: argparse.Namespace) -> int:
-    result = asyncio.run(soak(args.url, args.visitors, args.minutes * 60, args.fault_rate, args.gap))
+    """`repchat soak`: 0 when messages completed and none was lost; 1 when not; 2 when the stack did not come up."""
+    servers: list[Server] = []
+    try:
+        if args.url is None:
+            servers = start_stack(args.gap)
+            wait_ready(servers, args.ready_timeout)  # the BFF's /readyz answers only once its upstream does
+            url, pid = servers[-1].url, servers[-1].pid
+        else:
+            url, pid = args.url.rstrip("/"), 0
+            wait_url(f"{url}/readyz", args.ready_timeout)
+        result = asyncio.run(soak(url, args.visitors, args.minutes * 60, args.fault_rate, bool(servers), pid))
+    except StackFailed as exc:
+        print(f"repchat soak: the stack did not come up: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        stop(servers)
     print(json.dumps(result, indent=2) if args.json else report(result))
+    if not result["completed_messages"]:
+        print("repchat soak: no message completed; nothing was measured", file=sys.stderr)
+        return 1
     return 1 if result["lost_messages"] else 0

@@ -6,15 +6,15 @@ arrive (`aiter_raw`), which is what most hand-rolled relays do.
 
 from __future__ import annotations
 
+import argparse
 import os
-import sys
 from collections.abc import AsyncIterator
 
 import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 
@@ -35,10 +35,15 @@ def create_naive_relay(upstream: str, api_key: str) -> Starlette:
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 
-    return Starlette(routes=[Route("/relay/{session_id}", relay, methods=["POST"])])
+    async def ready(request: Request) -> Response:
+        return Response(status_code=204)
+
+    return Starlette(routes=[Route("/relay/{session_id}", relay, methods=["POST"]), Route("/ready", ready)])
 
 
 if __name__ == "__main__":
-    port = int(sys.argv[1])
+    # `python -m bff.dev.bench.naive --fd N`: serve on the socket the bench bound.
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fd", type=int, required=True)
     app = create_naive_relay(os.environ["NAIVE_UPSTREAM"], os.environ["NAIVE_API_KEY"])
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=4096)
+    uvicorn.run(app, fd=parser.parse_args().fd, log_level="warning", backlog=4096)

@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import secrets
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,10 +19,12 @@ from typing import Any
 
 import httpx
 
+from ..processes import (
+    HOST, Server, StackFailed, clean_env, cpu_seconds, rss_kib, spawn, start_bff, start_emulator, stop, wait_ready,
+)
 from .client import Result, http_request, stream_once
 
 ORIGIN = "http://bench.localhost"
-HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -55,85 +56,42 @@ QUICK = [
 ]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 @dataclass
 class Stack:
+    """The servers of one run, by the path they serve: the emulator itself for `direct`."""
+
     key: str
-    ports: dict[str, int]
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    servers: dict[str, Server] = field(default_factory=dict)
 
     def pid(self, path: str) -> int:
-        """The process that serves a path: the emulator itself for `direct`."""
-        return self.processes[{"repchat": "bff", "direct": "emulator"}.get(path, path)].pid
+        return self.servers[path].pid
 
     def port(self, path: str) -> int:
-        return self.ports["emulator" if path == "direct" else path]
+        return self.servers[path].port
 
 
-def start_stack(target: str | None) -> Stack:
-    key = secrets.token_urlsafe(16)
-    stack = Stack(key, {"emulator": free_port(), "repchat": free_port(), "naive": free_port()})
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REPCHAT_")}
-    python = [sys.executable, "-m"]
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    stack.processes["emulator"] = subprocess.Popen(
-        [*python, "bff.cli", "emulator", "--port", str(stack.ports["emulator"]), "--api-key", key,
-         "--delay", "0", "--gap", "0", "--fault-directives"], env=env, **quiet,
-    )
-    upstream = f"http://{HOST}:{stack.ports['emulator']}"
-    stack.processes["bff"] = subprocess.Popen(
-        [*python, "bff.cli", "serve", "--port", str(stack.ports["repchat"])],
-        env={**env, "REPCHAT_UPSTREAM_URL": upstream, "REPCHAT_UPSTREAM_API_KEY": key,
-             "REPCHAT_SECRET_KEYS": secrets.token_urlsafe(16), "REPCHAT_ALLOWED_ORIGINS": ORIGIN,
-             "REPCHAT_RATE_SESSIONS_PER_IP": "", "REPCHAT_RATE_MESSAGES_PER_IP": "",
-             "REPCHAT_RATE_MESSAGES_PER_VISITOR": "", "REPCHAT_MAX_STREAMS": "20000",
-             "REPCHAT_LOG_LEVEL": "warning", "REPCHAT_ACCESS_LOG": "false"},
-        **quiet,
-    )
-    stack.processes["naive"] = subprocess.Popen(
-        [*python, "bff.dev.bench.naive", str(stack.ports["naive"])],
-        env={**env, "NAIVE_UPSTREAM": upstream, "NAIVE_API_KEY": key}, **quiet,
-    )
+def start_stack(ready_timeout: float = 30.0) -> Stack:
+    """The emulator, the BFF and the naive relay, each in its own process, and wait until all are ready."""
+    stack = Stack(secrets.token_urlsafe(16))
+    try:
+        emulator = stack.servers["direct"] = start_emulator(stack.key)
+        stack.servers["repchat"] = start_bff(
+            emulator, stack.key, secret_keys=secrets.token_urlsafe(16), allowed_origins=ORIGIN,
+            rate_sessions_per_ip="", rate_messages_per_ip="", rate_messages_per_visitor="", max_streams="20000",
+            log_level="warning", access_log="false",
+        )
+        stack.servers["naive"] = spawn(
+            "naive relay", ["bff.dev.bench.naive"], "/ready",
+            env={**clean_env(), "NAIVE_UPSTREAM": emulator.url, "NAIVE_API_KEY": stack.key},
+        )
+        wait_ready(stack.servers.values(), ready_timeout)
+    except BaseException:
+        stop(stack.servers.values())
+        raise
     return stack
 
 
-async def wait_ready(stack: Stack) -> None:
-    checks = {"emulator": "/health", "repchat": "/healthz", "naive": "/relay/x"}
-    deadline = time.monotonic() + 30
-    async with httpx.AsyncClient() as client:
-        for name, path in checks.items():
-            while True:
-                try:
-                    await client.get(f"http://{HOST}:{stack.ports[name]}{path}", timeout=1)
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"{name} did not start") from None
-                    await asyncio.sleep(0.1)
-
-
-async def prepare(stack: Stack, path: str, count: int) -> list[bytes]:
+async def prepare(stack: Stack, path: str, count: int) -> list[str]:
     """One session per stream, and the raw request that streams its reply."""
     semaphore = asyncio.Semaphore(64)
     limits = httpx.Limits(max_connections=64)
@@ -143,12 +101,12 @@ async def prepare(stack: Stack, path: str, count: int) -> list[bytes]:
         async def one(_: int) -> str:
             async with semaphore:
                 if path == "repchat":
-                    response = await client.post(f"http://{HOST}:{stack.ports['repchat']}/v1/session",
+                    response = await client.post(f"{stack.servers['repchat'].url}/v1/session",
                                                  json={"site": "bench"}, headers={"Origin": ORIGIN})
-                    return response.json()["token"]
-                response = await client.post(f"http://{HOST}:{stack.ports['emulator']}/api/v1/chat/sessions",
+                    return str(response.json()["token"])
+                response = await client.post(f"{stack.servers['direct'].url}/api/v1/chat/sessions",
                                              json={"profileId": "demo"}, headers={"X-API-Key": stack.key})
-                return response.json()["id"]
+                return str(response.json()["id"])
 
         return list(await asyncio.gather(*(one(i) for i in range(count))))
 
@@ -156,11 +114,11 @@ async def prepare(stack: Stack, path: str, count: int) -> list[bytes]:
 def request_for(stack: Stack, path: str, credential: str, scenario: Scenario) -> bytes:
     body = json.dumps({"content": f"Tell me everything [[fault: words={scenario.tokens},gap={scenario.gap}]]"}).encode()
     if path == "repchat":
-        return http_request(HOST, stack.ports["repchat"], "/v1/messages", body,
+        return http_request(HOST, stack.port("repchat"), "/v1/messages", body,
                             {"Origin": ORIGIN, "Authorization": f"Bearer {credential}"})
     if path == "naive":
-        return http_request(HOST, stack.ports["naive"], f"/relay/{credential}", body, {})
-    return http_request(HOST, stack.ports["emulator"], f"/api/v1/chat/sessions/{credential}/messages", body,
+        return http_request(HOST, stack.port("naive"), f"/relay/{credential}", body, {})
+    return http_request(HOST, stack.port("direct"), f"/api/v1/chat/sessions/{credential}/messages", body,
                         {"X-API-Key": stack.key})
 
 
@@ -211,6 +169,7 @@ async def run_path(stack: Stack, path: str, scenario: Scenario, progress: Any) -
         "path": path,
         "streams": scenario.streams,
         "tokens": tokens,
+        "completed": sum(result.ended == "done" for result in results),
         "seconds": round(elapsed, 2),
         "tokens_per_second": round(tokens / elapsed),
         "ttft_ms_p50": round(percentile(ttfts, 0.5), 2),
@@ -242,10 +201,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return summary
 
 
-async def bench(scenarios: list[Scenario], progress: Any) -> dict[str, Any]:
-    stack = start_stack(None)
+async def bench(stack: Stack, scenarios: list[Scenario], progress: Any) -> dict[str, Any]:
     try:
-        await wait_ready(stack)
         report: dict[str, Any] = {"machine": machine(), "scenarios": []}
         for scenario in scenarios:
             rows = []
@@ -255,10 +212,7 @@ async def bench(scenarios: list[Scenario], progress: Any) -> dict[str, Any]:
             report["scenarios"].append({"name": scenario.name, "note": scenario.note, "rows": rows, "summary": summarise(rows)})
         return report
     finally:
-        for process in stack.processes.values():
-            process.terminate()
-        for process in stack.processes.values():
-            process.wait(10)
+        stop(stack.servers.values())
 
 
 def machine() -> dict[str, Any]:
@@ -289,20 +243,28 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(quick: bool, as_json: bool) -> int:
+def main(quick: bool, as_json: bool, ready_timeout: float = 30.0) -> int:
     def progress(text: str) -> None:
         if sys.stderr.isatty():
             print(f"\r{text:<70}", end="", file=sys.stderr, flush=True)
 
     started = time.monotonic()
-    report = asyncio.run(bench(QUICK if quick else FULL, progress))
+    try:
+        stack = start_stack(ready_timeout)
+    except StackFailed as exc:
+        print(f"repchat bench: the stack did not come up: {exc}", file=sys.stderr)
+        return 2
+    report = asyncio.run(bench(stack, QUICK if quick else FULL, progress))
     report["wall_seconds"] = round(time.monotonic() - started, 1)
     if sys.stderr.isatty():
         print("\r" + " " * 70 + "\r", end="", file=sys.stderr)
     print(json.dumps(report, indent=2) if as_json else render(report))
-    # The exit status speaks for repchat; the naive relay's errors are part of the comparison.
-    errors = sum(
-        sum(row["errors"].values()) for scenario in report["scenarios"] for row in scenario["rows"]
-        if row["path"] == "repchat"
-    )
-    return 1 if errors else 0
+    # The exit status speaks for repchat; the naive relay's errors are part of the comparison,
+    # but a path that relayed nothing at all means the figures compare nothing.
+    rows = [row for scenario in report["scenarios"] for row in scenario["rows"]]
+    empty = [f"{scenario['name']}/{row['path']}" for scenario in report["scenarios"] for row in scenario["rows"]
+             if not row["completed"]]
+    if empty:
+        print(f"repchat bench: no reply completed on {', '.join(empty)}", file=sys.stderr)
+        return 1
+    return 1 if any(sum(row["errors"].values()) for row in rows if row["path"] == "repchat") else 0
