@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.sse_client import stream_events
 from tests.processes import ORIGIN, bff_process, emulator_process, free_port, need, wait_port
 
 pytestmark = pytest.mark.e2e
@@ -64,8 +65,8 @@ def test_tokens_arrive_through_nginx_one_by_one(proxied):
         with http.stream("POST", f"{proxied}/v1/messages", json={"content": "Which integrations do you have?"},
                          headers={"Origin": ORIGIN, "Authorization": f"Bearer {token}"}) as response:
             assert response.headers["content-type"].startswith("text/event-stream")
-            for line in response.iter_lines():
-                if line.startswith("event: token"):
+            for event in stream_events(response):
+                if event.name == "token":
                     arrivals.append(time.monotonic())
     gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
     assert len(arrivals) > 20

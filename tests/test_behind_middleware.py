@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bff.app import create_app
 from bff.dev.server import BackgroundServer
 
 from .conftest import Chat, RunningEmulator, bff_settings
+from .sse_client import parse, text_of
 
 
 class HoldStart:
@@ -48,8 +47,6 @@ def test_a_reply_streams_behind_a_middleware_that_holds_the_start(emulator: Runn
             body = response.read()
         visitor.client.close()
     assert body.startswith(b": ok\n\n")
-    events = [frame.split("\n") for frame in body.decode().split("\n\n") if frame.startswith("event:")]
-    names = [lines[0].removeprefix("event: ") for lines in events]
-    assert names[-1] == "done" and "token" in names
-    tokens = "".join(json.loads(lines[2].removeprefix("data: "))["content"] for lines in events if lines[0] == "event: token")
-    assert json.loads(events[-1][2].removeprefix("data: "))["message"]["content"] == tokens
+    events = parse(body)
+    assert events[-1].name == "done" and "token" in [event.name for event in events]
+    assert events[-1].data["message"]["content"] == text_of(events)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from .conftest import Chat
 from .faults import FAULTS, Fault
+from .sse_client import parse
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "faults.md"
 
@@ -56,9 +56,7 @@ def test_fault(fault: Fault, strict_bff, make_bff):
             if fault.status == 429:
                 assert int(response.headers["retry-after"]) > 0
         else:
-            frames = [block for block in response.text.split("\n\n") if block.startswith("event:")]
-            last_name = frames[-1].split("\n")[0].removeprefix("event: ")
-            last = json.loads(frames[-1].split("\n")[2].removeprefix("data: "))
+            last_name, _, last = parse(response.text)[-1]
             if fault.code:
                 assert last_name == "error"
                 assert (last["code"], last["retryable"]) == (fault.code, fault.retryable)

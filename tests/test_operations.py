@@ -10,6 +10,7 @@ import httpx
 
 from .conftest import API_KEY, Chat
 from .processes import KEY, ORIGIN, bff_process, emulator_process
+from .sse_client import stream_events
 
 
 def metric(text: str, name: str, **labels: str) -> float:
@@ -70,13 +71,14 @@ def test_a_graceful_stop_ends_replies_with_an_error_the_widget_shows():
         started = time.monotonic()
         with httpx.stream("POST", f"{url}/v1/messages", json={"content": "What does it cost?"},
                           headers=headers, timeout=30) as response:
-            lines = response.iter_lines()
-            for line in lines:
-                if line.startswith("event: token"):
+            events = stream_events(response)
+            for event in events:
+                if event.name == "token":
                     process.send_signal(signal.SIGTERM)
                     break
-            rest = "\n".join(lines)
-        assert "event: error" in rest and '"code":"interrupted"' in rest and '"retryable":true' in rest
+            rest = list(events)
+        last = rest[-1]
+        assert last.name == "error" and last.data["code"] == "interrupted" and last.data["retryable"] is True
         assert time.monotonic() - started < 10, "no hang"
         # uvicorn re-raises the signal it handled once it is done, so "killed by SIGTERM" is its clean exit.
         assert process.wait(15) in (0, -signal.SIGTERM)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from .conftest import Chat
+from .sse_client import parse, stream_events
 
 QUESTION = "What does it cost?"
 
@@ -61,8 +62,7 @@ def test_every_event_has_a_rising_id(chat):
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["cache-control"].startswith("no-cache")
     assert response.headers["x-accel-buffering"] == "no"
-    frames = [frame for frame in raw.split("\n\n") if frame.startswith("event:")]
-    ids = [frame.split("\n")[1].removeprefix("id: ") for frame in frames]
+    ids = [event.id for event in parse(raw)]
     stream_ids = {i.split(".")[0] for i in ids}
     assert len(stream_ids) == 1 and [int(i.split(".")[1]) for i in ids] == list(range(1, len(ids) + 1))
 
@@ -112,7 +112,7 @@ def test_heartbeats_flow_while_the_upstream_is_silent(make_bff):
         raw = response.read().decode()
     assert raw.count(": ping\n\n") >= 3
     assert raw.rstrip().split("\n")[0] == ": ok"
-    assert "event: done" in raw
+    assert parse(raw)[-1].name == "done"
 
 
 def test_a_browser_disconnect_cancels_the_upstream_request(make_bff, emulator):
@@ -125,8 +125,8 @@ def test_a_browser_disconnect_cancels_the_upstream_request(make_bff, emulator):
         json={"content": f"{QUESTION} [[fault: gap=0.05]]"}, headers=chat.headers(),
     ) as response:
         seen = 0
-        for line in response.iter_lines():
-            seen += line.startswith("event: token")
+        for event in stream_events(response):
+            seen += event.name == "token"
             if seen == 3:
                 break
     entry = emulator.journal("message")[before]

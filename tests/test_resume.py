@@ -2,49 +2,34 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import httpx
 
 from .conftest import Chat
+from .sse_client import Event, parse, stream_events
 
 QUESTION = "What does it cost? [[fault: gap=0.03]]"
 
 
-def read_some(chat: Chat, count: int, headers: dict[str, str] | None = None) -> tuple[list[tuple[str, str, dict]], str]:
+def read_some(chat: Chat, count: int, headers: dict[str, str] | None = None) -> tuple[list[Event], str]:
     """Open a reply, read `count` events, then drop the connection; returns (events, last id)."""
-    events: list[tuple[str, str, dict]] = []
-    name = event_id = ""
+    seen: list[Event] = []
     with chat.client.stream(
         "POST", f"{chat.url}/v1/messages", json={"content": QUESTION}, headers={**chat.headers(), **(headers or {})}
     ) as response:
         assert response.status_code == 200
-        for line in response.iter_lines():
-            if line.startswith("event: "):
-                name = line[7:]
-            elif line.startswith("id: "):
-                event_id = line[4:]
-            elif line.startswith("data: "):
-                events.append((name, event_id, json.loads(line[6:])))
-                if len(events) == count:
-                    break
-    return events, event_id
+        for event in stream_events(response):
+            seen.append(event)
+            if len(seen) == count:
+                break
+    return seen, seen[-1].id if seen else ""
 
 
 def resume(chat: Chat, last_event_id: str) -> httpx.Response:
     return chat.client.post(
         f"{chat.url}/v1/messages", headers={**chat.headers(), "Last-Event-ID": last_event_id}, timeout=20
     )
-
-
-def parse(raw: str) -> list[tuple[str, str, dict]]:
-    events = []
-    for block in raw.split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.split("\n") if line and not line.startswith(":"))
-        if "data" in fields:
-            events.append((fields["event"], fields["id"], json.loads(fields["data"])))
-    return events
 
 
 def outcome(emulator, index: int, timeout: float = 5.0) -> str:

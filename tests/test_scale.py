@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 
@@ -10,7 +9,7 @@ import httpx
 import pytest
 
 from .processes import ORIGIN, bff_process, emulator_process, journal, redis_server
-from .test_resume import parse
+from .sse_client import Event, parse, stream_events
 
 
 @pytest.fixture(scope="module")
@@ -52,19 +51,14 @@ def test_a_rate_limit_counts_across_both(cluster):
 def test_a_reply_dropped_on_one_process_resumes_on_the_other(cluster):
     token = session(cluster["a"])
     before = len(journal(cluster["emulator"]))
-    events, last_id = [], ""
+    events: list[Event] = []
     with httpx.stream("POST", f"{cluster['a']}/v1/messages", json={"content": "What does it cost?"},
                       headers=headers(token), timeout=20) as response:
-        name = ""
-        for line in response.iter_lines():
-            if line.startswith("event: "):
-                name = line[7:]
-            elif line.startswith("id: "):
-                last_id = line[4:]
-            elif line.startswith("data: "):
-                events.append((name, last_id, json.loads(line[6:])))
-                if len(events) == 6:
-                    break
+        for event in stream_events(response):
+            events.append(event)
+            if len(events) == 6:
+                break
+    last_id = events[-1].id
     time.sleep(0.3)
     rest = httpx.post(f"{cluster['b']}/v1/messages", headers=headers(token, **{"Last-Event-ID": last_id}), timeout=30)
     assert rest.status_code == 200
@@ -83,8 +77,8 @@ def test_a_stop_on_one_process_cancels_the_reply_on_the_other(cluster):
     before = len(journal(cluster["emulator"]))
     with httpx.stream("POST", f"{cluster['a']}/v1/messages", json={"content": "What does it cost? [[fault: gap=0.1]]"},
                       headers=headers(token), timeout=20) as response:
-        for line in response.iter_lines():
-            if line.startswith("event: token"):
+        for event in stream_events(response):
+            if event.name == "token":
                 break
     stopped = httpx.post(f"{cluster['b']}/v1/stop", json={}, headers=headers(token))
     assert stopped.status_code == 200
