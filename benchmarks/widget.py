@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bff.page_templates import STATIC_DIR  # noqa: E402
-from e2e.conftest import CHROMIUM_ARGS, chromium_executable, running_stack  # noqa: E402
+from e2e.stack import CHROMIUM_ARGS, chromium_executable, running_stack  # noqa: E402
 
 BUDGET_GZIP = 16 * 1024  # until issue 14 reshapes it
 BUDGET_EVAL_MS = 10.0

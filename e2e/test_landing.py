@@ -11,8 +11,8 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from .conftest import ARTIFACTS, Stack
-from .test_widget import W, last_reply, replies, send, wait_reply
+from .stack import ARTIFACTS, Stack
+from .widget_page import W, last_reply, replies, send, wait_reply
 
 pytestmark = pytest.mark.e2e
 

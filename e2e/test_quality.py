@@ -11,8 +11,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from bff.emulator.scenario import Scenario
 
-from .conftest import ARTIFACTS, Stack, running_stack
-from .test_widget import W, ask, last_reply, open_chat, replies, send, wait_reply
+from .stack import ARTIFACTS, Stack, running_stack
+from .widget_page import W, ask, last_reply, open_chat, replies, send, wait_reply
 
 pytestmark = pytest.mark.e2e
 AXE = Path(__file__).resolve().parent.parent / "widget" / "node_modules" / "axe-core" / "axe.min.js"

@@ -13,12 +13,12 @@ from playwright.sync_api import Page, expect
 from bff.app import create_app
 from bff.dev.processes import listening_socket
 from bff.dev.server import BackgroundServer
-from tests.conftest import RunningEmulator, bff_settings, start_emulator
+from tests.servers import RunningEmulator, bff_settings, start_emulator
 from tests.faults import FAULTS, Fault
 
-from .conftest import host_page, url_of
+from .stack import host_page, url_of
 from .proxy import CuttableProxy
-from .test_widget import W, last_reply, open_chat, replies, send, wait_reply
+from .widget_page import W, last_reply, open_chat, replies, send, wait_reply
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ import json
 
 import httpx
 
-from .conftest import API_KEY, ORIGIN, Chat
+from .servers import API_KEY, ORIGIN, Chat
 
 
 def test_healthz(bff):

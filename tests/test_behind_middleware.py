@@ -7,7 +7,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bff.app import create_app
 from bff.dev.server import BackgroundServer
 
-from .conftest import Chat, RunningEmulator, bff_settings
+from .servers import Chat, RunningEmulator, bff_settings
 from .sse_client import parse, text_of
 
 

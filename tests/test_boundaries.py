@@ -15,7 +15,7 @@ import httpx
 
 from bff.dev.processes import clean_env, spawn, stop, wait_ready
 
-from .conftest import API_KEY, ORIGIN, RunningEmulator
+from .servers import API_KEY, ORIGIN, RunningEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 BFF = ROOT / "bff"

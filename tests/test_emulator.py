@@ -14,7 +14,7 @@ from bff.emulator.scenario import Scenario, ScenarioError
 from bff.emulator.tokenizer import count_tokens, stream_pieces
 from bff.profiles import load_profiles
 
-from .conftest import API_KEY, start_emulator
+from .servers import API_KEY, start_emulator
 
 KEY = {"X-API-Key": API_KEY}
 

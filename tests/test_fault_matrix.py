@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import Chat
+from .servers import Chat
 from .faults import FAULTS, Fault
 from .sse_client import parse
 
@@ -19,7 +19,7 @@ def strict_bff(emulator):
     from bff.app import create_app
     from bff.dev.server import BackgroundServer
 
-    from .conftest import bff_settings
+    from .servers import bff_settings
 
     server = BackgroundServer(
         create_app(bff_settings(emulator.url, read_timeout=1.0, max_frame_bytes=64 * 1024, connect_timeout=1.0))

@@ -17,7 +17,7 @@ from bff.emulator.scenario import Scenario
 from bff.profiles import load_profiles
 from bff.vcard import vcard
 
-from .conftest import Chat
+from .servers import Chat
 
 
 def decode_png(data: bytes) -> list[str]:

@@ -9,7 +9,7 @@ import time
 
 from bff.settings import SettingsError, load_settings
 
-from .conftest import Chat
+from .servers import Chat
 
 
 def test_sessions_per_address_are_limited(make_bff):

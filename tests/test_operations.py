@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from .conftest import API_KEY, Chat
+from .servers import API_KEY, Chat
 from .processes import KEY, ORIGIN, bff_process, emulator_process
 from .sse_client import stream_events
 

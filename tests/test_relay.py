@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from .conftest import Chat
+from .servers import Chat
 from .sse_client import parse, stream_events
 
 QUESTION = "What does it cost?"

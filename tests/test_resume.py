@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from .conftest import Chat
+from .servers import Chat
 from .sse_client import Event, parse, stream_events
 
 QUESTION = "What does it cost? [[fault: gap=0.03]]"

@@ -5,7 +5,7 @@ import sys
 
 from bff.dev.soak import ORIGIN as SOAK_ORIGIN
 
-from .conftest import start_emulator
+from .servers import start_emulator
 
 
 def test_soak_short_form_loses_nothing():
