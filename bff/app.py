@@ -7,7 +7,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -42,10 +41,10 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "version": __version__})
 
 
-def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
-    """The BFF as an ASGI app. `upstream_transport` lets an embedder route upstream calls in-process."""
+def create_app(settings: Settings) -> Starlette:
+    """The BFF as an ASGI app."""
     origins = OriginPolicy(settings.allowed_origins or (settings.public_origin,), settings.public_origin)
-    upstream = Upstream(settings, transport=upstream_transport)
+    upstream = Upstream(settings)
     profiles = load_profiles(settings.profiles_dir or None)
     metrics = Metrics()
     shared = Shared(settings.redis_url, settings.max_stream_seconds + settings.resume_grace) if settings.redis_url else None
@@ -109,10 +108,6 @@ def create_app(settings: Settings, *, upstream_transport: httpx.AsyncBaseTranspo
         exception_handlers={ApiError: api_error_handler},
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.upstream = upstream
-    app.state.hub = hub
-    app.state.origins = origins
     return app
 
 

@@ -30,13 +30,6 @@ class Plan:
 
 
 @dataclass(frozen=True)
-class Page:
-    path: str
-    title: str
-    summary: str = ""
-
-
-@dataclass(frozen=True)
 class Profile:
     id: str
     slug: str
@@ -51,8 +44,6 @@ class Profile:
     photo: str = ""
     starters: tuple[str, ...] = ()
     events: dict[str, str] = field(default_factory=dict)
-    pages: tuple[Page, ...] = ()
-    modals: tuple[dict[str, str], ...] = ()
     plans: tuple[Plan, ...] = ()
     faq: tuple[Faq, ...] = ()
 
@@ -76,8 +67,6 @@ class Profile:
             photo=data.get("photo", ""),
             starters=tuple(data.get("starters", ())),
             events=dict(data.get("events", {})),
-            pages=tuple(Page(**page) for page in data.get("pages", ())),
-            modals=tuple(data.get("modals", ())),
             plans=tuple(Plan(**plan) for plan in data.get("plans", ())),
             faq=tuple(Faq(**item) for item in data.get("faq", ())),
         )

@@ -1,4 +1,4 @@
-"""The emulator speaks the upstream contract (upstream-contract.md, OURS shapes)."""
+"""The emulator speaks the upstream contract (docs/upstream-contract.md: what the emulator sends)."""
 
 from __future__ import annotations
 

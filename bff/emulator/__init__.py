@@ -1,4 +1,4 @@
-"""An emulator of the upstream AI Representative chat API (see upstream-contract.md)."""
+"""An emulator of the upstream AI Representative chat API (docs/upstream-contract.md)."""
 
 from .app import EmulatorConfig, create_emulator
 

@@ -1,7 +1,6 @@
 """The emulator of the upstream chat API, as an ASGI app.
 
-It speaks the contract exactly as upstream-contract.md fixes it (the OURS
-shapes), so `repchat demo`, the tests and an integrator's sandbox all run
+It speaks the contract exactly as docs/upstream-contract.md describes it, so `repchat demo`, the tests and an integrator's sandbox all run
 with no account anywhere. Scenarios (see `scenario.py`) inject every fault
 and wire variant the BFF must survive.
 """

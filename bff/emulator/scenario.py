@@ -14,7 +14,7 @@ response headers), delay=SECONDS, gap=SECONDS, words=N (a long markdown
 reply of about N tokens, for benchmarks), and echo (the reply is the
 message itself: model output chosen by a test).
 
-Wire variants (upstream-contract.md's tolerated list): event-lines (an
+Wire variants (the tolerated list in docs/upstream-contract.md): event-lines (an
 `event:` line as well as the type key), event-only (an `event:` line and no
 type key), text-events (tokens named `text`), token-key=content|token|text|
 delta, crlf, cr, split=N (N-byte network chunks), bom, comments, unknown-events,

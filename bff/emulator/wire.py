@@ -1,7 +1,7 @@
 """Write the emulator's events as SSE bytes, in the shape a scenario asks for.
 
-With the default scenario the frames are exactly the OURS shapes of
-upstream-contract.md; every other shape is one the BFF must also read.
+With the default scenario the frames are exactly the shapes docs/upstream-contract.md
+gives as what the emulator sends; every other shape is one the BFF also reads.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The BFF's client for the upstream chat API.
 
 JSON calls go through one `httpx.AsyncClient` per process; replies stream
-through the lean `StreamClient` (see upstream_stream.py for why). The API
+through the lean `StreamClient` (see _connection.py for why). The API
 key lives here and in no other place.
 """
 
@@ -29,7 +29,7 @@ API = "/api/v1"
 class Upstream:
     """Calls to the upstream API; every failure comes out as an `ApiError`."""
 
-    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.client = httpx.AsyncClient(
             base_url=settings.upstream_url.rstrip("/"),
@@ -41,7 +41,6 @@ class Upstream:
                 pool=settings.connect_timeout,
             ),
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-            transport=transport,
         )
         self.streams = StreamClient(
             settings.upstream_url, settings.upstream_api_key, settings.connect_timeout,

@@ -1,6 +1,6 @@
 """Read whatever the upstream sends as one small set of events.
 
-The upstream documents its stream loosely (see upstream-contract.md), so each
+The upstream documents its stream loosely (docs/upstream-contract.md lists every variant), so each
 frame is read through every tolerated variant here, once, and the rest of the
 BFF sees only `Event(kind, data)` with kind in token, done, error, command.
 """
