@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import socket
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
@@ -29,15 +30,34 @@ if TYPE_CHECKING:
 DEMO_ORIGINS = "http://localhost:*,http://127.0.0.1:*"
 
 
+def _run_uvicorn(app: Any, fd: int | None, **options: Any) -> None:
+    """`uvicorn.run`, or with `fd` the same on a socket inherited from the parent.
+
+    uvicorn's own `fd` option opens every socket as AF_UNIX, and uvloop then
+    serves a TCP socket as a pipe; the socket made here keeps its real family.
+    """
+    if fd is None:
+        uvicorn.run(app, **options)
+        return
+    sock = socket.socket(fileno=fd)
+    config = uvicorn.Config(app, **options)
+    if config.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        uvicorn.Server(config).run(sockets=[sock])
+
+
 def _serve_bff(args: argparse.Namespace) -> None:
     """Run the BFF from the environment (so every worker process reads the same settings)."""
     settings = load_settings()
-    uvicorn.run(
+    _run_uvicorn(
         "bff.app:create_app_from_env",
+        args.fd,
         factory=True,
         host=args.host,
         port=args.port,
-        fd=args.fd,
         workers=args.workers,
         log_level=settings.log_level,
         log_config=log_config(settings.log_level, settings.log_format, [settings.upstream_api_key]),
@@ -132,7 +152,7 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     config = _emulator_config(args, args.api_key)
     print(f"repchat emulator on {_address(args)}  (X-API-Key: {args.api_key})")
     sys.stdout.flush()
-    uvicorn.run(create_emulator(config), host=args.host, port=args.port, fd=args.fd, log_level="info")
+    _run_uvicorn(create_emulator(config), args.fd, host=args.host, port=args.port, log_level="info")
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 from collections.abc import AsyncIterator
 
 import httpx
@@ -46,4 +47,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--fd", type=int, required=True)
     app = create_naive_relay(os.environ["NAIVE_UPSTREAM"], os.environ["NAIVE_API_KEY"])
-    uvicorn.run(app, fd=parser.parse_args().fd, log_level="warning", backlog=4096)
+    sock = socket.socket(fileno=parser.parse_args().fd)  # a TCP socket, as uvicorn's own fd option would not say
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", backlog=4096)).run(sockets=[sock])
