@@ -45,6 +45,7 @@ function readConfig(script, win) {
     compactAt: data.compactAt === undefined ? 80 : Number(data.compactAt) || 0,
     previewDelay: Number(data.preview) || 0,
     allowedOrigins: (data.allowedOrigins || "").split(",").map((s) => s.trim()).filter(Boolean),
+    imageHosts: data.imageHosts || "",
   };
 }
 

@@ -33,6 +33,7 @@ import { isRtl } from "./strings.js";
  * @property {number} compactAt
  * @property {number} previewDelay
  * @property {string[]} allowedOrigins
+ * @property {string} imageHosts hosts whose images replies may show (data-image-hosts), else images are links
  */
 
 /**

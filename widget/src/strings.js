@@ -37,6 +37,12 @@ export const EN = {
   compacting: "Summarizing the conversation so far…",
   compacted: "Earlier messages were summarized",
   dismiss: "Dismiss",
+  copy: "Copy",
+  copyCode: "Copy code",
+  copied: "Copied",
+  copyFailed: "Could not copy: the code is selected, copy it with your keyboard.",
+  task: "Task",
+  image: "image",
 };
 
 /** Languages with a table: English here, the others as JSON from the BFF. */

@@ -11,7 +11,7 @@ import { parseReference } from "./inline.js";
  * @typedef {{bullet: boolean, char: string, start: number, padding: number, offset: number, task?: boolean|null}} ListData
  * @typedef {{
  *   type: BlockType, parent: Block|null, children: Block[], open: boolean, fork?: boolean,
- *   start: number, end: number, text: string, level?: number, list?: ListData, tight?: boolean,
+ *   start: number, end: number, text: string, depth?: number, level?: number, list?: ListData, tight?: boolean,
  *   fenced?: boolean, fence?: string, fenceOffset?: number, info?: string|null,
  *   align?: string[], head?: string[], rows?: string[][], realRows?: number, checked?: boolean|null
  * }} Block
@@ -27,6 +27,9 @@ const BULLET = /^[*+-]/;
 const ORDERED = /^(\d{1,9})([.)])/;
 const MAYBE_SPECIAL = /^[#`~*+_=>0-9|:-]/;
 const TASK = /^\[([ xX])\](?=[ \t])/;
+// Deeper containers than this stay text: nothing readable nests further, and
+// the DOM (and the stack that builds it) should not have to.
+const MAX_DEPTH = 32;
 const DELIMITER_ROW = /^\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/;
 
 /** @param {string} c */
@@ -162,6 +165,7 @@ export class BlockParser {
     while (!canContain(this.tip.type, type)) this.finalize(this.tip);
     const child = block(type, this.lineNumber);
     child.parent = this.tip;
+    child.depth = (this.tip.depth || 0) + 1;
     this.tip.children.push(child);
     this.tip = child;
     return child;
@@ -286,8 +290,9 @@ export class BlockParser {
     const line = this.line;
     const rest = line.slice(this.nextNonspace);
     const first = rest[0];
+    const deep = (container.depth || 0) >= MAX_DEPTH;
     if (!this.indented) {
-      if (first === ">") {
+      if (first === ">" && !deep) {
         this.advanceNextNonspace();
         this.advanceOffset(1);
         if (spaceOrTab(line[this.offset])) this.advanceOffset(1, true);
@@ -338,7 +343,7 @@ export class BlockParser {
         return 2;
       }
     }
-    if (!this.indented || container.type === "list") {
+    if ((!this.indented || container.type === "list") && !deep) {
       const data = this.listMarker(container);
       if (data) {
         this.closeUnmatched();

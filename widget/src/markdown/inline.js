@@ -350,21 +350,25 @@ class InlineParser {
     if (braced) return unescape(braced.slice(1, -1));
     if (this.s[this.pos] === "<") return null;
     const start = this.pos;
+    const s = this.s;
     let depth = 0;
-    let c;
-    while ((c = this.s[this.pos]) !== undefined) {
-      if (c === "\\" && ESCAPABLE.test(this.s[this.pos + 1] || "")) this.pos += 2;
-      else if (c === "(") {
+    let c = 0;
+    // Parentheses nest at most 32 deep, as in cmark: deeper is no link, and
+    // "[a](" repeated cannot make the search quadratic.
+    while (this.pos < s.length && depth <= 32) {
+      c = s.charCodeAt(this.pos);
+      if (c === 92 && ESCAPABLE.test(s[this.pos + 1] || "")) this.pos += 2;
+      else if (c === 40) {
         this.pos++;
         depth++;
-      } else if (c === ")") {
+      } else if (c === 41) {
         if (depth < 1) break;
         this.pos++;
         depth--;
-      } else if (/[\x00-\x20\x7f]/.test(c)) break;
+      } else if (c <= 32 || c === 127) break;
       else this.pos++;
     }
-    if ((this.pos === start && c !== ")") || depth) {
+    if ((this.pos === start && c !== 41) || depth) {
       this.pos = start;
       return null;
     }
@@ -392,6 +396,7 @@ class InlineParser {
       this.brackets = opener.prev;
       return;
     }
+    /** @type {string|null} */
     let href = null;
     let title = "";
     let matched = false;
@@ -475,10 +480,28 @@ class InlineParser {
   }
 }
 
-/** @param {Node} parent @returns {Inline[]} */
-function toTree(parent) {
+/** The text under a node, without recursion (for absurdly deep nesting). @param {Node} root */
+function flatText(root) {
+  let text = "";
+  /** @type {(Node|null)[]} */
+  const stack = [root.first];
+  while (stack.length) {
+    const n = stack.pop();
+    if (!n) continue;
+    stack.push(n.next);
+    if (n.first) stack.push(n.first);
+    else text += n.t === "soft" || n.t === "br" ? " " : n.v;
+  }
+  return text;
+}
+
+/** @param {Node} parent @param {number} [depth] @returns {Inline[]} */
+function toTree(parent, depth = 0) {
   /** @type {Inline[]} */
   const out = [];
+  // Emphasis inside links inside emphasis... 48 levels deep is already
+  // unreadable; deeper stays plain text so no stack can overflow drawing it.
+  if (depth > 48) return [{ t: "text", v: flatText(parent) }];
   for (let n = parent.first; n; n = n.next) {
     const prev = out[out.length - 1];
     if (n.t === "text") {
@@ -489,7 +512,7 @@ function toTree(parent) {
     else if (n.t === "code") out.push({ t: "code", v: n.v });
     else {
       /** @type {Inline} */
-      const item = { t: /** @type {Inline["t"]} */ (n.t), c: toTree(n) };
+      const item = { t: /** @type {Inline["t"]} */ (n.t), c: toTree(n, depth + 1) };
       if (n.href !== undefined) {
         item.href = n.href;
         item.title = n.title || "";
