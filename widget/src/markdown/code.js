@@ -52,8 +52,12 @@ export function codeBlock(doc, options) {
   const button = bar.appendChild(doc.createElement("button"));
   button.type = "button";
   button.className = "copy";
-  button.textContent = t("copy");
-  button.setAttribute("aria-label", t("copyCode"));
+  // The accessible name always contains the visible text (WCAG 2.5.3).
+  const show = (/** @type {boolean} */ copied) => {
+    button.textContent = t(copied ? "copied" : "copy");
+    button.setAttribute("aria-label", t(copied ? "copied" : "copyCode"));
+  };
+  show(false);
   const pre = root.appendChild(doc.createElement("pre"));
   pre.setAttribute("tabindex", "0"); // it may scroll sideways: keyboard users must reach it
   const code = pre.appendChild(doc.createElement("code"));
@@ -62,12 +66,12 @@ export function codeBlock(doc, options) {
   button.addEventListener("click", async () => {
     const ok = await copyText(doc, root, text.data);
     const message = t(ok ? "copied" : "copyFailed");
-    button.textContent = ok ? t("copied") : t("copy");
+    show(ok);
     announce(message);
     const win = doc.defaultView;
     if (win) {
       win.clearTimeout(timer);
-      timer = win.setTimeout(() => (button.textContent = t("copy")), 2000);
+      timer = win.setTimeout(() => show(false), 2000);
     }
     if (!ok) {
       // let the visitor copy by hand: select the code

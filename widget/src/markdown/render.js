@@ -22,6 +22,10 @@ import { codeBlock } from "./code.js";
  * @typedef {Entry[] & {done?: number}} Entries
  */
 
+// Each block finds its own direction: an English answer in an Arabic widget
+// keeps its punctuation where it belongs.
+const AUTO = { dir: "auto" };
+
 /** The visible text of inline nodes (an image's alt text). @param {Inline[]} nodes @returns {string} */
 const plain = (nodes) => nodes.map((n) => (n.t === "text" || n.t === "code" ? n.v : n.t === "soft" || n.t === "br" ? " " : plain(n.c || []))).join("");
 
@@ -115,7 +119,7 @@ export class DomRenderer {
     const align = /** @type {string[]} */ (table.align);
     const cells = r < 0 ? /** @type {string[]} */ (table.head) : /** @type {string[][]} */ (table.rows)[r];
     cells.forEach((text, i) => {
-      const cell = tr.appendChild(this.el(r < 0 ? "th" : "td", align[i] ? { align: align[i] } : {}));
+      const cell = tr.appendChild(this.el(r < 0 ? "th" : "td", align[i] ? { align: align[i], dir: "auto" } : AUTO));
       this.fillCell(cell, text, entry);
     });
     return tr;
@@ -156,7 +160,7 @@ export class DomRenderer {
           e.tight = true;
           return e;
         }
-        e.el = doc.createElement(b.type === "heading" ? "h" + Math.min(6, /** @type {number} */ (b.level) + 2) : "p");
+        e.el = this.el(b.type === "heading" ? "h" + Math.min(6, /** @type {number} */ (b.level) + 2) : "p", AUTO);
         this.fillText(e, b, tight);
         break;
       case "hr":
@@ -175,7 +179,7 @@ export class DomRenderer {
       }
       case "table": {
         const table = this.el("table");
-        e.el = this.el("div", { class: "table", tabindex: "0" });
+        e.el = this.el("div", { class: "table", tabindex: "0", dir: "auto" });
         e.el.appendChild(table);
         table.appendChild(doc.createElement("thead")).appendChild(this.row(b, -1, e));
         e.body = doc.createElement("tbody");
@@ -187,16 +191,16 @@ export class DomRenderer {
       default: {
         // containers: quote, list, item
         const list = b.list;
-        if (b.type === "quote") e.el = doc.createElement("blockquote");
+        if (b.type === "quote") e.el = this.el("blockquote", AUTO);
         else if (b.type === "item") {
-          e.el = doc.createElement("li");
+          e.el = this.el("li", AUTO);
           if (b.checked != null) {
             e.el.className = "task";
             const box = e.el.appendChild(this.el("input", { type: "checkbox", disabled: "", "aria-label": this.options.t("task") }));
             if (b.checked) box.setAttribute("checked", "");
           }
         } else {
-          e.el = doc.createElement(list && !list.bullet ? "ol" : "ul");
+          e.el = this.el(list && !list.bullet ? "ol" : "ul", AUTO);
           if (list && !list.bullet && list.start !== 1) e.el.setAttribute("start", String(list.start));
           e.tight = b.open ? isTight(b) : !!b.tight;
         }
