@@ -29,9 +29,8 @@ const english = (key) => /** @type {Record<string, string>} */ (EN)[key] || key;
  */
 export function createRenderer(doc, container, options = {}) {
   let raw = "";
-  let text = "";
+  let pending = ""; // text after the last line end: the line still streaming
   let heldCR = false;
-  let fed = 0;
   let finished = false;
   const parser = new BlockParser(new Map());
   const dom = new DomRenderer(doc, container, {
@@ -39,14 +38,6 @@ export function createRenderer(doc, container, options = {}) {
     announce: options.announce || (() => {}),
     imageHosts: options.imageHosts || [],
   });
-
-  function feed() {
-    let end;
-    while ((end = text.indexOf("\n", fed)) !== -1) {
-      parser.addLineText(text.slice(fed, end));
-      fed = end + 1;
-    }
-  }
 
   return {
     append(chunk) {
@@ -56,22 +47,22 @@ export function createRenderer(doc, container, options = {}) {
       let part = (heldCR ? "\r" : "") + chunk;
       heldCR = part.endsWith("\r");
       if (heldCR) part = part.slice(0, -1);
-      text += part.replace(/\r\n?/g, "\n");
+      // Only the unfinished line is kept as text: scanning a whole reply per
+      // token would make late tokens dearer than early ones.
+      const lines = (pending + part.replace(/\r\n?/g, "\n")).split("\n");
+      pending = /** @type {string} */ (lines.pop());
+      for (const line of lines) parser.addLineText(line);
     },
     render() {
       if (finished) return;
-      feed();
-      const rest = text.slice(fed);
-      const view = rest ? parser.fork() : parser;
-      if (rest) view.addLineText(rest);
+      const view = pending ? parser.fork() : parser;
+      if (pending) view.addLineText(pending);
       dom.render(view.doc, view.refs);
     },
     finish() {
       if (finished) return;
       finished = true;
-      if (heldCR) text += "\n";
-      feed();
-      if (fed < text.length) parser.addLineText(text.slice(fed));
+      if (pending) parser.addLineText(pending);
       dom.render(parser.finish(), parser.refs);
     },
     get text() {

@@ -63,6 +63,7 @@ h2{margin:0;font-size:1.05em;font-weight:650}
 .msg .copy{border:0;background:transparent;color:inherit;border-radius:6px;padding:4px 8px;min-height:28px}
 .msg .copy:hover{background:rgba(255,255,255,.14)}
 .msg .code pre{margin:0;border-radius:0}
+.msg pre code>span{display:block}
 .msg .code{direction:ltr;text-align:left}
 .msg .table{max-width:100%;overflow-x:auto}
 .msg table{border-collapse:collapse;font-size:.92em;overflow-wrap:normal}

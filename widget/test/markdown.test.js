@@ -51,7 +51,7 @@ test("blocks the issue names: nested lists, code in numbered steps, tables", () 
   assert.equal(html("- Plans\n    - Team\n    - Pro\n- Support"),
     "<ul><li>Plans<ul><li>Team</li><li>Pro</li></ul></li><li>Support</li></ul>");
   const steps = html("1. Install:\n\n   ```sh\n   npm i\n   ```\n\n   Then run it.\n2. Done");
-  assert.match(steps, /^<ol><li><p>Install:<\/p><div class="code">.*<code class="language-sh">npm i\n<\/code><\/pre><\/div><p>Then run it.<\/p><\/li><li><p>Done<\/p><\/li><\/ol>$/s);
+  assert.match(steps, /^<ol><li><p>Install:<\/p><div class="code">.*<code class="language-sh"><span>npm i\n<\/span><\/code><\/pre><\/div><p>Then run it.<\/p><\/li><li><p>Done<\/p><\/li><\/ol>$/s);
   assert.equal(html("~~old~~ new"), "<p><del>old</del> new</p>");
   assert.match(html("| Plan | Price |\n|:--|--:|\n| Pro | $9 |"), /<div tabindex="0" class="table"><table><thead><tr><th align="left">Plan<\/th>/);
   const [done, open] = render("- [x] done\n- [ ] open").querySelectorAll("li.task input[type=checkbox][disabled]");

@@ -11,7 +11,7 @@ import { parseReference } from "./inline.js";
  * @typedef {{bullet: boolean, char: string, start: number, padding: number, offset: number, task?: boolean|null}} ListData
  * @typedef {{
  *   type: BlockType, parent: Block|null, children: Block[], open: boolean, fork?: boolean,
- *   start: number, end: number, text: string, depth?: number, level?: number, list?: ListData, tight?: boolean,
+ *   start: number, end: number, text: string, depth?: number, lines?: string[], realLines?: number, level?: number, list?: ListData, tight?: boolean,
  *   fenced?: boolean, fence?: string, fenceOffset?: number, info?: string|null,
  *   align?: string[], head?: string[], rows?: string[][], realRows?: number, checked?: boolean|null
  * }} Block
@@ -97,6 +97,10 @@ export class BlockParser {
         twin.rows = node.rows.slice();
         twin.realRows = node.rows.length;
       }
+      if (node.lines) {
+        twin.lines = node.lines.slice();
+        twin.realLines = node.lines.length;
+      }
       map.set(node, twin);
       const last = node.children.length - 1;
       if (last >= 0 && node.children[last].open) twin.children[last] = clone(node.children[last], twin);
@@ -164,6 +168,7 @@ export class BlockParser {
   addChild(type) {
     while (!canContain(this.tip.type, type)) this.finalize(this.tip);
     const child = block(type, this.lineNumber);
+    if (type === "code") child.lines = [];
     child.parent = this.tip;
     child.depth = (this.tip.depth || 0) + 1;
     this.tip.children.push(child);
@@ -195,6 +200,9 @@ export class BlockParser {
     } else if (tip.type === "code" && tip.fenced && tip.info == null) {
       tip.info = text.trim(); // the opening fence's info string
       return;
+    } else if (tip.type === "code") {
+      // code keeps its lines apart: a growing fence never rebuilds one long string
+      /** @type {string[]} */ (tip.lines).push(text);
     } else tip.text += text + "\n";
     if (!this.blank || tip.type === "code") tip.end = this.lineNumber;
   }
@@ -428,9 +436,8 @@ export class BlockParser {
       // Only definitions: it draws nothing, but still counts as a block for list looseness.
       if (!node.text.trim()) node.type = "refs";
     } else if (node.type === "code" && !node.fenced) {
-      const lines = node.text.split("\n");
+      const lines = /** @type {string[]} */ (node.lines);
       while (lines.length && !/[^ \t]/.test(lines[lines.length - 1])) lines.pop();
-      node.text = lines.length ? lines.join("\n") + "\n" : "";
       node.end = node.start + lines.length - 1;
     } else if (node.type === "list") {
       node.tight = isTight(node);

@@ -37,8 +37,13 @@ export async function copyText(doc, near, text) {
   return ok;
 }
 
+// Lines go into blocks of this many: a growing block only reshapes its own
+// text, so a 500-line fence costs the same per token as a 5-line one.
+const CHUNK = 16;
+
 /**
- * The elements of one code block; the caller fills `text` and `lang`.
+ * One code block. `set(text)` shows the code (appending when the text only
+ * grew, as it does while it streams); `setLang` shows the language.
  * @param {Document} doc @param {RenderOptions} options
  */
 export function codeBlock(doc, options) {
@@ -47,8 +52,8 @@ export function codeBlock(doc, options) {
   root.className = "code";
   const bar = root.appendChild(doc.createElement("div"));
   bar.className = "code-bar";
-  const lang = bar.appendChild(doc.createElement("span"));
-  lang.className = "code-lang";
+  const label = bar.appendChild(doc.createElement("span"));
+  label.className = "code-lang";
   const button = bar.appendChild(doc.createElement("button"));
   button.type = "button";
   button.className = "copy";
@@ -61,13 +66,33 @@ export function codeBlock(doc, options) {
   const pre = root.appendChild(doc.createElement("pre"));
   pre.setAttribute("tabindex", "0"); // it may scroll sideways: keyboard users must reach it
   const code = pre.appendChild(doc.createElement("code"));
-  const text = code.appendChild(doc.createTextNode(""));
+  /** @type {string[]} */
+  let shown = [];
+  let drawn = 0; // lines drawn for good
+  /** @type {string|undefined} */
+  let last; // the last of them
+  let guessed = 0; // characters of unfinished lines at the end of `tail`
+  /** @type {Text|null} */
+  let tail = null;
+  let tailLines = CHUNK;
+
+  function newChunk() {
+    tail = code.appendChild(doc.createElement("span")).appendChild(doc.createTextNode(""));
+    tailLines = 0;
+    return tail;
+  }
+
+  /** @param {string} line */
+  function appendLine(line) {
+    (!tail || tailLines >= CHUNK ? newChunk() : tail).appendData(line + "\n");
+    tailLines++;
+  }
+
   let timer = 0;
   button.addEventListener("click", async () => {
-    const ok = await copyText(doc, root, text.data);
-    const message = t(ok ? "copied" : "copyFailed");
+    const ok = await copyText(doc, root, shown.map((line) => line + "\n").join(""));
     show(ok);
-    announce(message);
+    announce(t(ok ? "copied" : "copyFailed"));
     const win = doc.defaultView;
     if (win) {
       win.clearTimeout(timer);
@@ -82,5 +107,39 @@ export function codeBlock(doc, options) {
       selection?.addRange(range);
     }
   });
-  return { root, text, lang };
+  let lang = "";
+  return {
+    root,
+    /**
+     * Show `lines`, of which the first `stable` are final: those are drawn
+     * once; the rest (a line still streaming) are redrawn each time.
+     * @param {string[]} lines @param {number} stable
+     */
+    set(lines, stable) {
+      shown = lines;
+      if (guessed && tail) {
+        tail.deleteData(tail.length - guessed, guessed);
+        guessed = 0;
+      }
+      if (stable < drawn || (drawn && lines[drawn - 1] !== last)) {
+        code.textContent = ""; // lines went away (trailing blank lines of an indented block)
+        tail = null;
+        drawn = 0;
+      }
+      for (; drawn < stable; drawn++) appendLine(lines[drawn]);
+      last = lines[drawn - 1];
+      const rest = lines.slice(stable).map((line) => line + "\n").join("");
+      if (rest) {
+        (tail || newChunk()).appendData(rest);
+        guessed = rest.length;
+      }
+    },
+    /** @param {string} name */
+    setLang(name) {
+      if (name === lang) return;
+      lang = label.textContent = name;
+      if (name) code.setAttribute("class", "language-" + name);
+      else code.removeAttribute("class");
+    },
+  };
 }

@@ -17,7 +17,7 @@ import { codeBlock } from "./code.js";
  * @typedef {{
  *   src: Block, type: string, level?: number, fenced?: boolean, checked?: boolean|null, list?: object, head?: string[],
  *   nodes: Node[], final: boolean, el?: HTMLElement, kids?: Entries, tight?: boolean, text?: string,
- *   code?: Text, rows?: number, doneRows?: number, body?: HTMLElement, misses?: Set<string>, lang?: HTMLElement
+ *   code?: ReturnType<typeof codeBlock>, doneRows?: number, body?: HTMLElement, misses?: Set<string>
  * }} Entry
  * @typedef {Entry[] & {done?: number}} Entries
  */
@@ -170,10 +170,8 @@ export class DomRenderer {
         e.nodes = [doc.createTextNode("")];
         return e;
       case "code": {
-        const parts = codeBlock(doc, this.options);
-        e.el = parts.root;
-        e.code = parts.text;
-        e.lang = parts.lang;
+        e.code = codeBlock(doc, this.options);
+        e.el = e.code.root;
         this.fillCode(e, b);
         break;
       }
@@ -183,7 +181,6 @@ export class DomRenderer {
         e.el.appendChild(table);
         table.appendChild(doc.createElement("thead")).appendChild(this.row(b, -1, e));
         e.body = doc.createElement("tbody");
-        e.rows = 0;
         e.doneRows = 0;
         this.fillRows(e, b);
         break;
@@ -214,23 +211,20 @@ export class DomRenderer {
 
   /** @param {Entry} e @param {Block} b */
   fillCode(e, b) {
-    const code = /** @type {Text} */ (e.code);
-    const old = code.data;
-    const text = b.text;
-    // A growing fence only gains text at its end: append, do not rewrite.
-    if (text.length > old.length && text.startsWith(old)) code.appendData(text.slice(old.length));
-    else if (text !== old) code.data = text;
-    const lang = unescape((b.info || "").split(/[ \t]/)[0]);
-    const label = /** @type {HTMLElement} */ (e.lang);
-    if (label.textContent !== lang) label.textContent = lang;
-    const codeEl = /** @type {HTMLElement} */ (code.parentNode);
-    if (lang) codeEl.setAttribute("class", "language-" + lang);
-    else codeEl.removeAttribute("class");
+    const code = /** @type {ReturnType<typeof codeBlock>} */ (e.code);
+    const lines = /** @type {string[]} */ (b.lines);
+    code.set(lines, b.fork ? Math.min(b.realLines ?? 0, lines.length) : lines.length);
+    code.setLang(unescape((b.info || "").split(/[ \t]/)[0]));
   }
 
-  /** @param {Entry} e @param {Block} b */
+  /**
+   * Draw the table's rows. While it streams, a row shows once its line is
+   * complete: a table relayouts every row when one changes, so redrawing a
+   * half-typed row per token would cost more the longer the table gets.
+   * @param {Entry} e @param {Block} b
+   */
   fillRows(e, b) {
-    const rows = /** @type {string[][]} */ (b.rows);
+    const rows = /** @type {string[][]} */ (b.rows).slice(0, b.fork ? b.realRows || 0 : undefined);
     const body = /** @type {HTMLElement} */ (e.body);
     const done = /** @type {number} */ (e.doneRows);
     for (let r = done; r < rows.length; r++) {
@@ -242,9 +236,7 @@ export class DomRenderer {
     while (body.children.length > rows.length) body.removeChild(/** @type {Element} */ (body.lastChild));
     if (rows.length && !body.parentNode) e.el?.firstChild?.appendChild(body);
     else if (!rows.length && body.parentNode) body.remove();
-    e.rows = rows.length;
-    // rows from a fork's unfinished line are drawn again next time
-    e.doneRows = b.fork ? Math.min(rows.length, b.realRows ?? 0) : rows.length;
+    e.doneRows = rows.length;
   }
 
   /** Bring an entry up to date in place; false when it must be rebuilt. @param {Entry} e @param {Block} b @param {boolean} tight */
