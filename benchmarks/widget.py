@@ -15,8 +15,8 @@ including the layout it causes: a 2,000-token reply, a 300-row table and a
 500-line code block. Each token's cost is its task's main-thread CPU time
 from Chrome's trace (not wall time, which a busy machine inflates at random).
 Budgets: a late token costs at most 1.5x an early one (the mean of tokens
-50-150 against the last 100), and no token, nor the final render, takes
-over 50 ms.
+50-250 against the mean of the last 400: wide enough to hold several of a
+long table's row groups), and no token, nor the final render, takes over 50 ms.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def _measure(tokens: int, rate: float, loads: int, browser: Browser) -> dict[str
         results["long_tasks_ms"] = [round(value, 1) for value in long_tasks]
         results["longest_task_ms"] = round(max(long_tasks, default=0.0), 1)
         page.close()
-    results["markdown"] = markdown_scenarios(browser, tokens)
+    results["markdown"] = markdown_scenarios(browser, tokens, repeats=3 if tokens >= 2000 else 1)
     results["within_budget"] = (
         results["widget_gzip_bytes"] <= BUDGET_GZIP
         and results["script_ms_at_load_median"] <= BUDGET_EVAL_MS
@@ -255,8 +255,8 @@ def markdown_scenarios(browser: Browser, tokens: int, repeats: int = 3) -> list[
             trace = json.loads(browser.stop_tracing())
             page.close()
             times = task_cpu_ms(trace, "repchat-token")
-            early.append(token_cost(times, 50, 150))
-            late.append(token_cost(times, len(times) - 100, len(times)))
+            early.append(token_cost(times, 50, 250))
+            late.append(token_cost(times, len(times) - 400, len(times)))
             longest.append(max(times))
             finish.append(max(task_cpu_ms(trace, "repchat-finish")))
         row: dict[str, object] = {

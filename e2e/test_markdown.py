@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from .conftest import Stack
 from .test_quality import axe_violations, save_shot
@@ -42,11 +42,17 @@ VARIANTS = {
 }
 
 
-def show_reply(page: Page, stack: Stack, variant: str) -> None:
-    page.goto(f"{stack.host}/?site=md-{variant}&{VARIANTS[variant]['query']}")
+def echo(page: Page, url: str, markdown: str) -> Locator:
+    """Open the chat at `url`, have the emulator reply with `markdown`, and return that reply."""
+    page.goto(url)
     open_chat(page)
-    send(page, REPLY + " [[fault: echo]]")
+    send(page, markdown + " [[fault: echo]]")
     wait_reply(page)
+    return last_reply(page)
+
+
+def show_reply(page: Page, stack: Stack, variant: str) -> Locator:
+    return echo(page, f"{stack.host}/?site=md-{variant}&{VARIANTS[variant]['query']}", REPLY)
 
 
 @pytest.fixture
@@ -58,8 +64,7 @@ def clipboard_context(context: BrowserContext, stack: Stack) -> BrowserContext:
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_tables_nested_lists_and_code_in_a_list(clipboard_context: BrowserContext, stack: Stack, variant: str):
     page = clipboard_context.new_page()
-    show_reply(page, stack, variant)
-    reply = last_reply(page)
+    reply = show_reply(page, stack, variant)
 
     # The table, with its alignment, scrolls sideways inside the bubble instead of widening it.
     table = reply.locator(".table")
@@ -99,8 +104,7 @@ def test_copy_falls_back_when_the_clipboard_api_refuses(clipboard_context: Brows
     page = clipboard_context.new_page()
     # As inside an iframe without clipboard permission: writeText rejects.
     page.add_init_script("navigator.clipboard.writeText = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));")
-    show_reply(page, stack, "light")
-    button = last_reply(page).locator("button.copy")
+    button = show_reply(page, stack, "light").locator("button.copy")
     button.click()
     expect(button).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == CODE
@@ -113,13 +117,27 @@ def test_markdown_under_a_strict_csp_reports_no_violation(page: Page, stack: Sta
         "document.addEventListener('securitypolicyviolation',"
         " (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
     )
-    page.goto(f"{stack.host}/csp?site=md-csp")
-    open_chat(page)
-    send(page, REPLY + "\n![chart](https://images.example/chart.png) [[fault: echo]]")
-    wait_reply(page)
-    reply = last_reply(page)
+    reply = echo(page, f"{stack.host}/csp?site=md-csp", REPLY + "\n![chart](https://images.example/chart.png)")
     expect(reply.locator("table")).to_be_visible()
     expect(reply.locator("img")).to_have_count(0)  # no image host listed: a link to it
     expect(reply.locator("a", has_text="chart")).to_have_attribute("href", "https://images.example/chart.png")
     expect(reply.locator("th").first).to_have_css("font-weight", "600")
     assert page.evaluate("window.__violations") == []
+
+
+def test_images_show_only_from_hosts_the_owner_lists(page: Page, stack: Stack):
+    reply = echo(page, f"{stack.host}/?site=md-images&image-hosts=images.example",
+                 "![chart](https://images.example/chart.png) and ![pixel](https://tracker.example/p.gif)")
+    image = reply.locator("img")
+    expect(image).to_have_count(1)
+    expect(image).to_have_attribute("src", "https://images.example/chart.png")
+    expect(image).to_have_attribute("alt", "chart")
+    expect(image).to_have_attribute("referrerpolicy", "no-referrer")
+    expect(reply.locator("a", has_text="pixel")).to_have_attribute("href", "https://tracker.example/p.gif")
+
+
+def test_a_link_whose_text_names_another_site_shows_where_it_goes(page: Page, stack: Stack):
+    reply = echo(page, f"{stack.host}/?site=md-links", "Log in at [https://bank.example/login](https://evil.example/login). <b>bold?</b>")
+    expect(reply.locator("a")).to_have_text("https://evil.example/login")
+    expect(reply.locator("b")).to_have_count(0)
+    expect(reply).to_contain_text("<b>bold?</b>")
