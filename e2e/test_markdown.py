@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from .conftest import Stack
+from .stack import Stack
 from .test_quality import axe_violations, save_shot
-from .test_widget import W, last_reply, open_chat, send, wait_reply
+from .widget_page import W, last_reply, open_chat, send, wait_reply
 
 pytestmark = pytest.mark.e2e
 
