@@ -129,3 +129,21 @@ test("pathological input neither overflows the stack nor goes quadratic", () => 
   // generous: each input takes milliseconds; quadratic behaviour takes seconds
   assert.ok(Date.now() - start < 5000, `${Date.now() - start} ms`);
 });
+
+test("while a line streams, open emphasis and code show as they will end, without flipping", () => {
+  const streamed = (text) => {
+    const container = document.createElement("div");
+    const renderer = createRenderer(document, container);
+    renderer.append(text);
+    renderer.render();
+    const during = container.innerHTML.replaceAll(' dir="auto"', "");
+    renderer.finish();
+    return [during, container.innerHTML.replaceAll(' dir="auto"', "")];
+  };
+  assert.deepEqual(streamed("Hello **wor"), ["<p>Hello <strong>wor</strong></p>", "<p>Hello **wor</p>"]);
+  assert.deepEqual(streamed("Run `npm i"), ["<p>Run <code>npm i</code></p>", "<p>Run `npm i</p>"]);
+  assert.deepEqual(streamed("**Note: `x"), ["<p><strong>Note: <code>x</code></strong></p>", "<p>**Note: `x</p>"]);
+  assert.deepEqual(streamed("a ~~b"), ["<p>a <del>b</del></p>", "<p>a ~~b</p>"]);
+  assert.deepEqual(streamed("2 * 3 = 6"), ["<p>2 * 3 = 6</p>", "<p>2 * 3 = 6</p>"]);
+  assert.deepEqual(streamed("snake_case"), ["<p>snake_case</p>", "<p>snake_case</p>"]);
+});

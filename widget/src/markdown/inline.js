@@ -10,7 +10,7 @@ import { decodeEntity } from "./entities.js";
  *   c?: Inline[], auto?: boolean}} Inline
  * @typedef {{t: string, v: string, href?: string, title?: string, auto?: boolean, parent: Node|null, first: Node|null,
  *   last: Node|null, prev: Node|null, next: Node|null}} Node
- * @typedef {{cc: string, count: number, orig: number, node: Node, prev: Delim|null, next: Delim|null, open: boolean, close: boolean}} Delim
+ * @typedef {{cc: string, count: number, orig: number, node: Node, prev: Delim|null, next: Delim|null, open: boolean, close: boolean, at: number}} Delim
  * @typedef {{node: Node, prev: Bracket|null, delim: Delim|null, index: number, image: boolean, active: boolean, after?: boolean}} Bracket
  * @typedef {import("./blocks.js").RefMap} RefMap
  */
@@ -108,6 +108,10 @@ class InlineParser {
     this.delims = null;
     /** @type {Bracket|null} */
     this.brackets = null;
+    /** Runs that opened emphasis, code or strikethrough and never closed. */
+    this.unclosed = "";
+    /** @type {{ticks: string, at: number}|null} */
+    this.openCode = null;
   }
 
   /** @param {RegExp} re */
@@ -230,6 +234,7 @@ class InlineParser {
       }
     }
     this.pos = after;
+    if (!this.openCode) this.openCode = { ticks, at: after };
     this.text(block, ticks);
   }
 
@@ -259,7 +264,7 @@ class InlineParser {
     append(block, text);
     if (!open && !close) return;
     /** @type {Delim} */
-    const delim = { cc: c, count, orig: count, node: text, prev: this.delims, next: null, open, close };
+    const delim = { cc: c, count, orig: count, node: text, prev: this.delims, next: null, open, close, at: this.pos };
     if (this.delims) this.delims.next = delim;
     this.delims = delim;
   }
@@ -332,7 +337,11 @@ class InlineParser {
         if (!old.open) this.removeDelim(old);
       }
     }
-    while (this.delims && this.delims !== bottom) this.removeDelim(this.delims);
+    while (this.delims && this.delims !== bottom) {
+      const left = this.delims;
+      if (!bottom && left.open && left.count && (!this.openCode || left.at < this.openCode.at)) this.unclosed += left.cc.repeat(left.count);
+      this.removeDelim(left);
+    }
   }
 
   /** @param {Node} block @param {string} v @param {boolean} image */
@@ -526,11 +535,18 @@ function toTree(parent, depth = 0) {
 
 /**
  * Parse inline markdown. `misses` collects reference labels that were looked
- * up and not found, so a streaming renderer knows what a later definition changes.
- * @param {string} text @param {RefMap} [refs] @param {Set<string>} [misses] @returns {Inline[]}
+ * up and not found, so a streaming renderer knows what a later definition
+ * changes. With `open` (text still streaming), emphasis, strikethrough and
+ * code spans still open at the end are drawn as if closed, so "**wor" shows
+ * bold at once instead of flipping from raw to bold when "ld**" arrives.
+ * @param {string} text @param {RefMap} [refs] @param {Set<string>} [misses] @param {boolean} [open] @returns {Inline[]}
  */
-export function parseInline(text, refs = new Map(), misses) {
-  return toTree(new InlineParser(text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, ""), refs, misses).parse());
+export function parseInline(text, refs = new Map(), misses, open = false) {
+  const subject = text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
+  const parser = new InlineParser(subject, refs, misses);
+  const root = parser.parse();
+  const closers = (parser.openCode ? parser.openCode.ticks : "") + parser.unclosed;
+  return toTree(open && closers ? new InlineParser(subject + closers, refs, misses).parse() : root);
 }
 
 /**

@@ -15,7 +15,7 @@ import { codeBlock } from "./code.js";
  * @typedef {import("./inline.js").Inline} Inline
  * @typedef {{t: (key: string) => string, announce: (text: string) => void, imageHosts: string[]}} RenderOptions
  * @typedef {{
- *   src: Block, type: string, level?: number, fenced?: boolean, checked?: boolean|null, list?: object, head?: string[],
+ *   src: Block, type: string, guess?: boolean, level?: number, fenced?: boolean, checked?: boolean|null, list?: object, head?: string[],
  *   nodes: Node[], final: boolean, el?: HTMLElement, kids?: Entries, tight?: boolean, text?: string,
  *   code?: ReturnType<typeof codeBlock>, doneRows?: number, body?: HTMLElement, misses?: Set<string>
  * }} Entry
@@ -25,6 +25,9 @@ import { codeBlock } from "./code.js";
 // Each block finds its own direction: an English answer in an Arabic widget
 // keeps its punctuation where it belongs.
 const AUTO = { dir: "auto" };
+
+/** Is this block's text still arriving? (Open, or drawn from the unfinished line.) @param {Block} b */
+const streaming = (b) => b.open || !!b.fork;
 
 /** The visible text of inline nodes (an image's alt text). @param {Inline[]} nodes @returns {string} */
 const plain = (nodes) => nodes.map((n) => (n.t === "text" || n.t === "code" ? n.v : n.t === "soft" || n.t === "br" ? " " : plain(n.c || []))).join("");
@@ -99,11 +102,15 @@ export class DomRenderer {
     return a;
   }
 
-  /** Inline markdown as DOM nodes, noting references it could not resolve. @param {string} text @param {Entry} entry @returns {Node[]} */
-  inlineNodes(text, entry) {
+  /**
+   * Inline markdown as DOM nodes, noting references it could not resolve.
+   * `open`: the text is still streaming (see parseInline).
+   * @param {string} text @param {Entry} entry @param {boolean} [open] @returns {Node[]}
+   */
+  inlineNodes(text, entry, open) {
     const misses = entry.misses || new Set();
     const frag = this.doc.createDocumentFragment();
-    this.inline(frag, parseInline(text, this.refs, misses));
+    this.inline(frag, parseInline(text, this.refs, misses, open));
     entry.misses = misses.size ? misses : undefined;
     return Array.from(frag.childNodes);
   }
@@ -128,7 +135,8 @@ export class DomRenderer {
   /** Fill an entry's inline content (paragraphs, headings). @param {Entry} e @param {Block} b @param {boolean} tight */
   fillText(e, b, tight) {
     e.misses = undefined;
-    const nodes = this.inlineNodes(b.text, e);
+    e.guess = streaming(b);
+    const nodes = this.inlineNodes(b.text, e, e.guess);
     e.text = b.text;
     if (e.el) {
       e.el.textContent = "";
@@ -154,7 +162,8 @@ export class DomRenderer {
       case "paragraph":
       case "heading":
         if (b.type === "paragraph" && tight) {
-          e.nodes = this.inlineNodes(b.text, e);
+          e.guess = streaming(b);
+          e.nodes = this.inlineNodes(b.text, e, e.guess);
           if (!e.nodes.length) e.nodes.push(doc.createTextNode(""));
           e.text = b.text;
           e.tight = true;
@@ -251,11 +260,11 @@ export class DomRenderer {
     switch (b.type) {
       case "paragraph":
         if (!!e.tight !== tight) return false;
-        if (e.text !== b.text || this.stale(e)) this.fillText(e, b, tight);
+        if (e.text !== b.text || e.guess !== streaming(b) || this.stale(e)) this.fillText(e, b, tight);
         return true;
       case "heading":
         if (was.level !== b.level) return false;
-        if (e.text !== b.text || this.stale(e)) this.fillText(e, b, tight);
+        if (e.text !== b.text || e.guess !== streaming(b) || this.stale(e)) this.fillText(e, b, tight);
         return true;
       case "code":
         if (was.fenced !== b.fenced) return false;
