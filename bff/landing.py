@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from pathlib import Path
 
 from jinja2 import Environment
@@ -21,12 +20,11 @@ from starlette.routing import BaseRoute, Route
 
 from . import __version__
 from .errors import ApiError
-from .profiles import Profile
+from .profiles import SLUG, Profile
 from .qr import campaign_from, landing_url, options_from, render
-from .settings import Settings
+from .settings import Settings, public_url_problem
 from .vcard import filename, vcard
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 STATIC_DIR = Path(__file__).parent / "static"
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 PAPERS = ("a4", "letter")
@@ -61,8 +59,12 @@ class Landing:
         }
 
     def _public_url(self) -> str:
+        """The address printed codes open; a 503 that names the setting when it is missing or unusable."""
         if not self.settings.public_url:
             raise ApiError("public_url_missing")
+        problem = public_url_problem(self.settings.public_url)
+        if problem:
+            raise ApiError("public_url_invalid", f"REPCHAT_PUBLIC_URL {problem}.")
         return self.settings.public_url.rstrip("/")
 
     def _profile(self, request: Request) -> Profile | None:
@@ -104,7 +106,7 @@ class Landing:
             raise ApiError("invalid_parameter", "paper must be a4 or letter.")
         url = landing_url(self._public_url(), profile.slug, campaign)
         options = options_from({"c": campaign, "ecl": "Q", "scale": "10", "border": "4"})
-        svg = render(url, options, "svg").decode()
+        svg = render(url, options, "svg", scalable=True).decode()
         html = self.env.get_template("poster.html").render(
             profile=profile, css=Markup(self.poster_css), svg=Markup(svg), url=url, paper=paper, version=__version__,
         )

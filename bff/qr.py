@@ -83,11 +83,11 @@ def landing_url(public_url: str, slug: str, campaign: str = "") -> str:
     return f"{public_url.rstrip('/')}/r/{slug}?{urlencode(query)}"
 
 
-def render(url: str, options: QrOptions, kind: str) -> bytes:
-    """The code as `svg` or `png` bytes."""
+def render(url: str, options: QrOptions, kind: str, scalable: bool = False) -> bytes:
+    """The code as `svg` or `png` bytes; a `scalable` SVG has a viewBox and no size, so CSS sizes it (the poster)."""
     code = segno.make(url, error=options.level.lower(), micro=False, boost_error=False)
     out = io.BytesIO()
     light = None if options.light == "transparent" else options.light
-    extra = {"xmldecl": False, "svgns": True, "title": "QR code", "nl": False} if kind == "svg" else {}
+    extra = {"xmldecl": False, "svgns": True, "title": "QR code", "nl": False, "omitsize": scalable} if kind == "svg" else {}
     code.save(out, kind=kind, scale=options.scale, border=options.border, dark=options.dark, light=light, **extra)
     return out.getvalue()

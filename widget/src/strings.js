@@ -26,6 +26,8 @@ export const EN = {
   failed: "Something went wrong.",
   network: "The connection to the chat failed. Check your network and retry.",
   rateLimited: "Too many messages at once. Please wait a moment, then retry.",
+  unavailable: "The chat isn't available on this page right now.",
+  serviceDown: "The chat isn't answering right now. Please retry soon.",
   navigated: "Opened {target}",
   openedModal: "Opened “{target}”",
   scrolled: "Scrolled to {target}",
