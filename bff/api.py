@@ -137,7 +137,10 @@ class ChatApi:
         # A QR visit is recorded once per visitor session (a reload keeps the
         # session), after the answer, and a failure there never reaches the page.
         task = BackgroundTask(self.upstream.record_scan, profile_id, scan) if scan and scan.get("source") == "qr_scan" else None
-        return JSONResponse({"token": token, "expiresAt": expires_at, "site": site}, status_code=201, background=task)
+        # The widget counts against the same limit it will be held to, and refuses rather than cuts.
+        limits = {"messageChars": self.settings.max_message_chars}
+        body = {"token": token, "expiresAt": expires_at, "site": site, "limits": limits}
+        return JSONResponse(body, status_code=201, background=task)
 
     async def _upstream_session(self, profile_id: str) -> str:
         """A new upstream session; an upstream that does not know the profile is the owner's to fix, and logged."""

@@ -52,6 +52,8 @@ export function mountConversation(options) {
     handlers: {
       send: (text) => chat.send(text),
       stop: () => chat.stop(),
+      reset: () => chat.reset(),
+      limit: () => chat.limit(),
       open: () => {
         chat.remember({ open: true });
         emit("open");
@@ -63,14 +65,16 @@ export function mountConversation(options) {
     },
   });
   const bubbles = createBubbles({
-    doc, win, t, append: panel.append, nearBottom: panel.nearBottom, follow: panel.follow,
-    announce: panel.announce, imageHosts: config.imageHosts,
+    doc, win, t, lang: host.getAttribute("lang") || "en", imageHosts: config.imageHosts,
+    append: panel.append, nearBottom: panel.nearBottom, follow: panel.follow, reveal: panel.reveal, announce: panel.announce,
   });
   /** @type {View & {close: () => void}} */
   const view = {
     ...bubbles,
     open: panel.open,
     close: panel.close,
+    clear: panel.clear,
+    notice: panel.notice,
     isOpen: panel.isOpen,
     setBusy: panel.setBusy,
     setChips: panel.setChips,
@@ -83,7 +87,8 @@ export function mountConversation(options) {
   // Tabs of the same site share one conversation (see tabs.js).
   const channel = "BroadcastChannel" in win ? new BroadcastChannel(options.key) : null;
   chat = createChat({
-    config,
+    // On a QR landing page the chat is the page: links open beside it, never instead of it.
+    config: { ...config, linkOnly: mode === "fullscreen", inline: mode === "inline" },
     transport: createTransport(config.base),
     store: options.store,
     view, t, context: options.context, env: options.env, emit, channel,

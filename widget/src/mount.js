@@ -99,6 +99,7 @@ export function mount({ win, doc, config, lang, t, version, emit }) {
     doc, win, host, handlers,
     reducedMotion: !!(win.matchMedia && win.matchMedia("(prefers-reduced-motion: reduce)").matches),
     accent: config.accent,
+    lang,
     allowedOrigins: config.allowedOrigins,
     /** @param {string} url */
     navigate: (url) => win.location.assign(url),

@@ -9,8 +9,10 @@ const MAX_MESSAGES = 200;
  * carries the last event id (`resume`), when it was saved (`at`) and whether
  * the page was left mid-reply (`left`).
  * @typedef {object} Message
- * @property {"user" | "bot" | "note" | "summary" | "error"} role
+ * @property {"user" | "bot" | "note" | "summary" | "error" | "link"} role
  * @property {string} text
+ * @property {string} [url] a link card's page
+ * @property {number} [time] when it was sent or answered (ms since the epoch), shown as a timestamp
  * @property {"streaming" | "done" | "stopped" | "interrupted"} [status]
  * @property {string} [resume]
  * @property {number} [at]
@@ -27,6 +29,8 @@ const MAX_MESSAGES = 200;
  * @property {number} [compactedAt] message count at the last compaction
  * @property {boolean} [open] the panel was open
  * @property {boolean} [previewDismissed]
+ * @property {number} [maxChars] the message limit the BFF announced
+ * @property {{url: string, at: number, commands: any[]}} [pending] page actions for the page being navigated to
  */
 
 /** @typedef {{load: () => State, save: (state: State) => void, clear: () => void}} Store */

@@ -33,7 +33,9 @@ const PANEL_CSS = `
  background:var(--rc-bg);color:var(--rc-text);border:1px solid var(--rc-border);border-radius:var(--rc-radius);
  box-shadow:0 16px 48px rgba(15,23,42,.28);display:flex;flex-direction:column;overflow:hidden}
 :host([data-position=left]) .panel,:host([data-position=left]) .preview{right:auto;left:0}
-:host([data-mode=inline]) .panel{position:relative;bottom:auto;width:100%;height:var(--rc-height);box-shadow:none}
+:host([data-mode=inline]){height:100%;min-height:var(--rc-min-height,360px);min-width:280px}
+:host([data-mode=inline][data-fit-auto]){height:var(--rc-height)}
+:host([data-mode=inline]) .panel{position:absolute;inset:0;width:auto;height:auto;box-shadow:none}
 :host([data-mode=fullscreen]) .panel,.panel.full{position:fixed;inset:0;width:auto;height:var(--rc-vh,100dvh);border-radius:0;border:0}
 @media (max-width:640px){:host(:not([data-mode=inline])) .panel{position:fixed;inset:0;width:auto;height:var(--rc-vh,100dvh);border-radius:0;border:0}}
 header{display:flex;align-items:center;gap:12px;padding:14px 16px;background:var(--rc-accent);color:var(--rc-accent-text);padding-top:max(14px,env(safe-area-inset-top))}
@@ -42,7 +44,9 @@ header{display:flex;align-items:center;gap:12px;padding:14px 16px;background:var
 h2{margin:0;font-size:1.05em;font-weight:650}
 .sub{margin:0;font-size:.85em;opacity:.92}
 .close{border:0;background:transparent;color:inherit;width:40px;height:40px;border-radius:50%;font-size:24px;line-height:1}
-.close:hover{background:rgba(255,255,255,.18)}
+.close:hover,.new:hover{background:rgba(255,255,255,.18)}
+.new{border:0;background:transparent;color:inherit;width:40px;height:40px;border-radius:50%;display:grid;place-items:center;flex:none}
+.new svg{width:22px;height:22px}
 .log{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:10px;overscroll-behavior:contain}
 .msg{max-width:85%;padding:9px 13px;border-radius:14px;background:var(--rc-bubble);overflow-wrap:anywhere;white-space:normal}
 .msg.user{align-self:flex-end;background:var(--rc-accent);color:var(--rc-accent-text);border-end-end-radius:4px;white-space:pre-wrap}
@@ -80,6 +84,15 @@ h2{margin:0;font-size:1.05em;font-weight:650}
 .state{display:block;margin-top:6px;font-size:.85em;color:var(--rc-muted)}
 .msg.error{background:transparent;border:1px solid var(--rc-error);color:var(--rc-error)}
 .retry{margin-top:8px;display:inline-block;border:1px solid currentColor;background:transparent;border-radius:999px;padding:4px 12px;font-size:.9em}
+.meta{display:flex;align-items:center;gap:8px;margin-top:-6px;font-size:.75em;color:var(--rc-muted)}
+.meta.user{align-self:flex-end}
+.copy{border:0;background:none;padding:2px 4px;border-radius:6px;text-decoration:underline}
+.card{align-self:center;border:1px solid var(--rc-accent);border-radius:12px;padding:8px 14px;color:var(--rc-text);font-weight:600}
+.jump{align-self:center;margin:-46px 0 10px;position:relative;border:0;border-radius:999px;padding:6px 14px;background:var(--rc-accent);color:var(--rc-accent-text);box-shadow:0 4px 12px rgba(15,23,42,.25)}
+.confirm{display:flex;flex-wrap:wrap;align-items:center;gap:6px;padding:8px 16px;border-top:1px solid var(--rc-border)}
+.confirm p{margin:0;flex-basis:100%;font-size:.9em}
+.count{margin:0;padding:4px 16px 0;font-size:.8em;color:var(--rc-muted);text-align:end}
+.count.over{color:var(--rc-error);font-weight:600}
 .note{align-self:center;font-size:.82em;color:var(--rc-muted);text-align:center;max-width:90%}
 .typing{display:inline-flex;gap:4px;padding:4px 2px}
 .typing i{width:7px;height:7px;border-radius:50%;background:var(--rc-muted);animation:blink 1.2s infinite ease-in-out}
