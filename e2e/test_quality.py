@@ -181,8 +181,10 @@ def test_stop_from_the_other_tab(context: BrowserContext, stack: Stack):
     send(first, "Which integrations do you have? [[fault: gap=0.2]]")
     expect(second.locator(f"{W} .stop")).to_be_visible()
     second.locator(f"{W} .stop").click()
-    expect(first.locator(f"{W} .msg.bot").last).to_contain_text("You stopped this reply.")
+    # Each tab says who stopped it: the writer was stopped from elsewhere, the other tab's visitor pressed Stop.
+    expect(first.locator(f"{W} .msg.bot").last).to_contain_text("This reply was stopped in another tab.")
     expect(second.locator(f"{W} .msg.bot").last).to_contain_text("You stopped this reply.")
+    expect(second.locator(f"{W} textarea")).to_be_focused()
 
 
 @pytest.fixture(scope="module")

@@ -68,7 +68,7 @@ def test_navigate_moves_the_page_and_the_chat_follows(page: Page, stack: Stack):
     send(page, "What does it cost?")
     expect(page).to_have_url(f"{stack.bff}/pricing", timeout=15_000)
     expect(page.locator(f"{W} .panel")).to_be_visible()
-    expect(page.locator(f"{W} .note").last).to_have_text("Opened /pricing")
+    expect(page.locator(f"{W} .note").last).to_have_text("Opened the pricing page")
     expect(page.locator(f"{W} .msg.user").last).to_have_text("What does it cost?")
 
 
@@ -88,7 +88,7 @@ def test_fill_form_fills_ordinary_fields_only(page: Page, stack: Stack):
     expect(page.locator("#contact-form [name=email]")).to_have_value("ana@lima.example", timeout=15_000)
     expect(page.locator("#contact-form [name=name]")).to_have_value("Ana Lima")
     expect(page.locator("#contact-form [name=account_password]")).to_have_value("")
-    expect(page.locator(f"{W} .note").last).to_have_text("Filled in 2 field(s) of the form")
+    expect(page.locator(f"{W} .note").last).to_have_text("Filled in your work email and name on the contact form")
 
 
 def test_page_context_reaches_upstream_without_secrets(page: Page, stack: Stack):

@@ -219,3 +219,14 @@ def test_replies_claim_only_what_their_commands_can_do_on_that_page():
         assert "I've" not in landing.text and "link" in landing.text, landing.text
     faq = composer.reply("show me the faq", {"currentPage": "/pricing"})
     assert faq.commands == [{"type": "navigate", "url": "/demo"}, {"type": "scroll_to", "selector": "#faq"}]
+
+
+def test_asked_to_fill_the_form_without_details_it_takes_the_visitor_there_and_asks():
+    composer = Composer(load_profiles()["demo"])
+    home = composer.reply("fill in the contact form for me", {"currentPage": "/demo"})
+    assert home.commands == [{"type": "navigate", "url": "/contact"}]
+    assert "taking you there" in home.text and "filled" not in home.text
+    here = composer.reply("fill in the contact form for me", {"currentPage": "/contact"})
+    assert here.commands == [{"type": "scroll_to", "selector": "#contact-form"}]
+    landing = composer.reply("fill in the contact form for me", {"currentPage": "/r/maya"})
+    assert landing.commands == [{"type": "navigate", "url": "/contact"}] and "link is below" in landing.text

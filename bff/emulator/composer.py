@@ -22,6 +22,7 @@ SALES = re.compile(
     r"\b(sales|salesperson|a human|real person|someone|book a (call|demo)|schedule a (call|demo))\b"
     r"|\b(talk|speak|get in touch)\b.*\b(you|team|people)\b"
 )
+FILL = re.compile(r"\bfill\b.*\bform\b|\bcontact form\b")
 FAQ = re.compile(r"\b(faq|frequently asked)\b")
 RECOMMEND = re.compile(r"\b(recommend|which plan|best plan|suggest|right plan)\b")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -115,6 +116,14 @@ class Composer:
                 "Check it and press **Send** when you're ready.",
                 [{"type": "navigate", "url": "/contact"}, fill],
             )
+        if FILL.search(text):
+            # Asked to fill the form but gave nothing to fill it with: take them to it, and ask.
+            ask = "Tell me your name and email here and I'll fill them in for you."
+            if landing:
+                return Answer(f"Our contact form is on our website; the link is below. {ask}", [{"type": "navigate", "url": "/contact"}])
+            if path == "/contact":
+                return Answer(f"The contact form is right on this page. {ask}", [{"type": "scroll_to", "selector": "#contact-form"}])
+            return Answer(f"The contact form is on our contact page; I'm taking you there. {ask}", [{"type": "navigate", "url": "/contact"}])
         if SALES.search(text):
             if landing:
                 return Answer(

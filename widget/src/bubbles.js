@@ -211,9 +211,9 @@ export function createBubbles({ doc, win, t, lang, append, nearBottom, follow, r
 
   return {
     addUser(text, time) {
+      follow(true); // the visitor just spoke: bring it and the reply into view, wherever they were reading
       const element = append(h(doc, "div", { class: "msg user", text }));
       meta("user", time);
-      follow(true); // the visitor just spoke: bring it into view, wherever they were reading
       return element;
     },
     startReply,

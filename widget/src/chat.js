@@ -120,8 +120,9 @@ export function createChat({ config, transport, store, view, t, context, env, em
     onRemote(op, args) {
       restore(); // history first, then what the other tab is doing
       if (op === "stop") {
-        stoppedElsewhere = true;
-        if (inFlight) inFlight.abort();
+        // Stop the reply this tab writes, upstream too, and say who stopped it.
+        if (inFlight) stoppedElsewhere = true;
+        api.stop();
         return false;
       }
       // The tab whose visitor pressed Stop says "You stopped"; the writer says "in another tab".
@@ -188,17 +189,23 @@ export function createChat({ config, transport, store, view, t, context, env, em
     run(retryText);
   }
 
-  async function ensureSession() {
-    if (state.token && Date.parse(state.expiresAt) - Date.now() > 60000) return state.token;
+  /** @type {Promise<string> | null} */
+  let opening = null; // a session being created: one at a time, however many ask
+  function ensureSession() {
+    if (state.token && Date.parse(state.expiresAt) - Date.now() > 60000) return Promise.resolve(state.token);
+    if (opening) return opening;
     const body = { site: config.site, scanContext: context.scan() };
     if (config.profile) body.profile = config.profile;
-    const created = await transport.createSession(body);
-    state.token = created.token;
-    state.expiresAt = created.expiresAt;
-    if (created.limits && created.limits.messageChars > 0) state.maxChars = created.limits.messageChars;
-    state.scanSent = false;
-    save();
-    return state.token;
+    opening = transport.createSession(body).then((created) => {
+      state.token = created.token;
+      state.expiresAt = created.expiresAt;
+      if (created.limits && created.limits.messageChars > 0) state.maxChars = created.limits.messageChars;
+      state.scanSent = false;
+      save();
+      return state.token;
+    });
+    opening.then(() => (opening = null), () => (opening = null));
+    return opening;
   }
 
   /** @returns {Message} */
@@ -257,14 +264,21 @@ export function createChat({ config, transport, store, view, t, context, env, em
         console.warn("[repchat] ignored an unknown command", command && command.type);
         continue;
       }
+      if (outcome.link && command.type === "fill_form" && !config.linkOnly && new URL(outcome.link).pathname !== env.win.location.pathname) {
+        // The form lives on another page of the site: go there and fill it once it has loaded.
+        commands = [{ type: "navigate", url: outcome.link }, command, ...commands.slice(i + 1)];
+        i = -1;
+        continue;
+      }
       emit("command", { command, result: outcome.result });
       if (command.server) transport.reportCommand(token, command, outcome.result).catch(() => {});
       const vars = outcome.vars || {};
       if (outcome.result !== "executed") {
-        // The reply may have claimed this: correct it, and offer a way forward.
         console.warn("[repchat] a command could not run:", outcome.note);
+        // The reply may have claimed this: correct it, and offer a way forward.
         addNote(t(outcome.key || "notDone"));
         if (outcome.link) addLink(outcome.link, pageName(env.doc, outcome.link));
+        // Issue 16's contact card plugs in here (env.contact) for a window this page lacks.
         else if (outcome.key === "noModal" && env.contact) env.contact();
         continue;
       }
@@ -304,7 +318,9 @@ export function createChat({ config, transport, store, view, t, context, env, em
 
   /** Empty the log and show the greeting, as for a first visit. */
   function clearScreen() {
+    const maxChars = state.maxChars; // the BFF's limit still holds for the next session
     state = store.load();
+    if (maxChars) state.maxChars = maxChars;
     view.clear();
     if (config.greeting !== "") view.startReply(greeting().text, false).finish();
     if (config.starters && config.starters.length) view.setChips(config.starters, (text) => api.send(text));
@@ -394,11 +410,13 @@ export function createChat({ config, transport, store, view, t, context, env, em
       emit("message", { role: "assistant", text: finalText, id: done.message && done.message.id });
       finish(controller);
       await runCommands(done.commands || [], token);
-      for (const blocked of done.blockedCommands || []) {
+      const refused = done.blockedCommands || [];
+      for (const blocked of refused) {
         console.warn("[repchat] the BFF refused a command:", blocked.type, blocked.reason || "");
-        addNote(t("notDone"));
         emit("command", { command: blocked, result: "blocked" });
       }
+      // One correction however many were refused: the visitor needs to know, not the list.
+      if (refused.length) addNote(t("notDone"));
       save();
       const limit = config.compactAt;
       const grown = state.messages.length >= (state.compactedAt || 0) + 2;
@@ -498,6 +516,8 @@ export function createChat({ config, transport, store, view, t, context, env, em
       save();
       return state.usage;
     },
+    /** The visitor started typing: open the session now, so its limits are known before sending. */
+    prepare: () => ensureSession().then(() => true, () => false),
     /** The most characters a message may have: the BFF's announced limit once known. */
     limit: () => state.maxChars || config.maxChars || 4000,
     /**

@@ -54,6 +54,7 @@ export function mountConversation(options) {
       stop: () => chat.stop(),
       reset: () => chat.reset(),
       limit: () => chat.limit(),
+      prepare: () => chat.prepare(),
       open: () => {
         chat.remember({ open: true });
         emit("open");

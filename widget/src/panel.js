@@ -18,7 +18,7 @@ import { applyPanelStyles } from "./styles.js";
  * @property {string} [title]
  * @property {string} [subtitle]
  * @property {string} [avatar]
- * @property {{send: (text: string) => boolean, stop: () => void, open: () => void, close: () => void, reset: () => void, limit: () => number}} handlers
+ * @property {{send: (text: string) => boolean, stop: () => void, open: () => void, close: () => void, reset: () => void, limit: () => number, prepare: () => Promise<unknown>}} handlers
  */
 
 /**
@@ -197,9 +197,14 @@ export function createPanel(options) {
       form.requestSubmit();
     }
   });
+  let prepared = false;
   input.addEventListener("input", () => {
     grow();
     countChars();
+    if (!prepared) {
+      prepared = true;
+      handlers.prepare().then(countChars);
+    }
   });
   stop.addEventListener("click", () => {
     // Stop hides itself: keep the visitor's place in the composer.
