@@ -146,7 +146,9 @@ function setup({ script = { send: [] }, storage = memoryStorage(), channel = nul
     channel,
   });
   const leavePage = () => listeners.filter(([name]) => name === "pagehide").forEach(([, fn]) => fn());
-  return { chat, view, transport, events, storage, leavePage };
+  /** @param {object} doc a stand-in for the host document */
+  const setDoc = (doc) => (env.doc = doc);
+  return { chat, view, transport, events, storage, leavePage, setDoc };
 }
 
 /** Wait until the conversation has settled (nothing in flight); resumes wait up to seconds. */
@@ -448,4 +450,22 @@ test("New conversation forgets the transcript and the session, in every tab", as
   here.chat.send("again");
   await settled(here.view);
   assert.equal(here.transport.calls.session, 2, "a new session");
+});
+
+test("a form the page lacks, on another page of the site, is filled there after navigating", async () => {
+  const storage = memoryStorage();
+  const fill = { type: "fill_form", form: "#contact-form", fields: { name: "Ana" } };
+  const first = setup({ storage, script: { send: [[done("Filling it in.", { commands: [fill] })]] } });
+  const contact = new URL("https://shop.example/contact");
+  const env = { links: [{ href: contact.href, origin: contact.origin, pathname: contact.pathname, textContent: "Contact" }], location: new URL("https://shop.example/"), readyState: "complete", querySelector: () => null };
+  // The page has no such form, but links to /contact: go there, carrying the fill.
+  first.setDoc(env);
+  first.chat.restore();
+  first.chat.send("fill the form, I'm Ana");
+  await settled(first.view);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(first.events.filter(([name]) => name === "navigate"), [["navigate", "https://shop.example/contact"]]);
+  assert.deepEqual(JSON.parse(storage.getItem("test")).pending.commands, [fill]);
+  assert.deepEqual(summary(first.view).at(-1), ["note", 'navigated {"page":"contact"}']);
+  assert.ok(!summary(first.view).some(([kind, text]) => kind === "note" && /^no/.test(text)), "no correction: it is being done");
 });
