@@ -44,6 +44,14 @@ def in_shadow(page: Page, expression: str, element: str = W):
     return page.evaluate(f"() => {{ const root = document.querySelector('{element}').shadowRoot; return {expression}; }}")
 
 
+def asked_on(page: Page, url: str, question: str) -> str:
+    """Open the chat on `url`, ask `question`, and return the finished reply."""
+    page.goto(url)
+    open_chat(page)
+    send(page, question)
+    return wait_reply(page)
+
+
 def notes(page: Page) -> list[str]:
     return page.locator(f"{W} .note").all_inner_texts()
 
@@ -58,6 +66,17 @@ def seed_transcript(page: Page, stack: Stack, site: str, pairs: int = 15) -> Non
     state = {"token": "", "expiresAt": "", "messages": messages, "scanSent": False}
     page.evaluate("([key, value]) => localStorage.setItem(key, value)", [f"repchat:v1:{stack.bff}:{site}", json.dumps(state)])
     page.reload()
+
+
+def streaming_below_history(page: Page, stack: Stack, site: str, scroll_to: int | None = None) -> None:
+    """A long conversation on screen (scrolled to `scroll_to` first, if given) and a slow reply streaming in."""
+    page.goto(f"{stack.host}/?site={site}")
+    seed_transcript(page, stack, site)
+    open_chat(page)
+    if scroll_to is not None:
+        in_shadow(page, f"root.querySelector('.log').scrollTop = {scroll_to}")
+    send(page, f"Tell me about integrations {SLOW}")
+    expect(page.locator(f"{W} .msg.bot").last).not_to_be_empty(timeout=10_000)
 
 
 LOG_BOX = """(selector) => {
@@ -128,11 +147,8 @@ def test_a_qr_landing_page_keeps_the_chat_and_offers_links(visitor: Page, stack:
 def test_a_claimed_action_that_could_not_run_is_corrected(visitor: Page, stack: Stack, direction: str):
     page = visitor
     rtl = direction == "rtl"
-    page.goto(f"{stack.host}/?site=correct-{direction}" + ("&dir=rtl&lang=ar" if rtl else ""))
-    open_chat(page)
     # The reply says it opened the sales dialog, but this plain page has none.
-    send(page, "I want to talk to sales")
-    wait_reply(page)
+    asked_on(page, f"{stack.host}/?site=correct-{direction}" + ("&dir=rtl&lang=ar" if rtl else ""), "I want to talk to sales")
     expected = "تصحيح: هذه النافذة غير موجودة" if rtl else "Correction: that window is not on this page, so nothing was opened."
     expect(page.locator(f"{W} .note").last).to_contain_text(expected, timeout=10_000)
     assert not re.search(r"#|open_modal|contact\b", " ".join(notes(page)))
@@ -159,14 +175,9 @@ def test_a_host_modal_minimises_the_chat_and_gives_it_back(visitor: Page, stack:
 
 def test_sending_while_scrolled_up_brings_the_message_and_reply_into_view(visitor: Page, stack: Stack):
     page = visitor
-    page.goto(f"{stack.host}/?site=scroll-send")
-    seed_transcript(page, stack, "scroll-send")
-    open_chat(page)
-    in_shadow(page, "root.querySelector('.log').scrollTop = 0")
-    send(page, f"Tell me about integrations {SLOW}")
+    streaming_below_history(page, stack, "scroll-send", scroll_to=0)
     expect(page.locator(f"{W} .msg.user").last).to_have_text(f"Tell me about integrations {SLOW}")
     assert in_view(page, ".msg.user")
-    expect(page.locator(f"{W} .msg.bot").last).not_to_be_empty(timeout=10_000)
     page.wait_for_timeout(300)
     assert in_view(page, ".msg.bot"), "the reply streams in view"
     page.locator(f"{W} .stop").click()
@@ -175,11 +186,7 @@ def test_sending_while_scrolled_up_brings_the_message_and_reply_into_view(visito
 
 def test_reading_above_while_streaming_never_moves_the_view(visitor: Page, stack: Stack):
     page = visitor
-    page.goto(f"{stack.host}/?site=scroll-read")
-    seed_transcript(page, stack, "scroll-read")
-    open_chat(page)
-    send(page, f"Tell me about integrations {SLOW}")
-    expect(page.locator(f"{W} .msg.bot").last).not_to_be_empty(timeout=10_000)
+    streaming_below_history(page, stack, "scroll-read")
     in_shadow(page, "root.querySelector('.log').scrollTop = 200")
     jump = page.locator(f"{W} .jump")
     expect(jump).to_be_visible()
@@ -189,6 +196,7 @@ def test_reading_above_while_streaming_never_moves_the_view(visitor: Page, stack
         page.wait_for_timeout(100)
         seen.add(in_shadow(page, "root.querySelector('.log').scrollTop"))
     assert seen == {200}, f"the view moved while the visitor read above: {seen}"
+    assert axe_violations(page) == []
     # Keyboard: one Shift+Tab from the composer reaches the button; Enter goes down and back to typing.
     page.locator(f"{W} textarea").focus()
     page.keyboard.press("Shift+Tab")
@@ -203,11 +211,7 @@ def test_reading_above_while_streaming_never_moves_the_view(visitor: Page, stack
 
 def test_stop_keeps_focus_in_the_composer_and_retry_in_view(visitor: Page, stack: Stack):
     page = visitor
-    page.goto(f"{stack.host}/?site=stop-focus")
-    seed_transcript(page, stack, "stop-focus")
-    open_chat(page)
-    send(page, f"Tell me about integrations {SLOW}")
-    expect(page.locator(f"{W} .msg.bot").last).not_to_be_empty(timeout=10_000)
+    streaming_below_history(page, stack, "stop-focus")
     page.locator(f"{W} .stop").focus()
     page.keyboard.press("Enter")
     expect(last_reply(page)).to_contain_text("You stopped this reply.")
@@ -264,6 +268,7 @@ def test_the_limit_comes_from_the_bff_and_longer_text_is_refused_not_cut(visitor
     expect(count).to_have_text(refusal)
     expect(box).to_have_attribute("aria-invalid", "")
     expect(page.locator(f"{W} [aria-live=polite]")).to_have_text(refusal)
+    assert axe_violations(page) == []
     messages = len(stack.emulator.journal("message"))
     box.press("Enter")
     page.wait_for_timeout(300)
@@ -319,10 +324,7 @@ def test_inline_fills_its_container(visitor: Page, stack: Stack, query: str, hei
 
 def test_timestamps_and_copy_on_each_answer(visitor: Page, stack: Stack):
     page = visitor
-    page.goto(f"{stack.host}/?site=basics")
-    open_chat(page)
-    send(page, "Which integrations do you have?")
-    wait_reply(page)
+    asked_on(page, f"{stack.host}/?site=basics", "Which integrations do you have?")
     stamps = page.locator(f"{W} .meta time")
     expect(stamps).to_have_count(2)  # the question and the answer
     stamp = stamps.last
@@ -359,10 +361,7 @@ def test_timestamps_are_localised_and_relative(visitor: Page, stack: Stack):
 
 def test_a_new_conversation_is_confirmed_and_starts_afresh(visitor: Page, stack: Stack):
     page = visitor
-    page.goto(f"{stack.host}/?site=fresh")
-    open_chat(page)
-    send(page, "Is there a free trial?")
-    wait_reply(page)
+    asked_on(page, f"{stack.host}/?site=fresh", "Is there a free trial?")
     key = f"repchat:v1:{stack.bff}:fresh"
     token = json.loads(page.evaluate("(key) => localStorage.getItem(key)", key))["token"]
     fresh = page.locator(f"{W} button.new")
