@@ -63,6 +63,11 @@ export function createBubbles({ doc, win, t, lang, append, nearBottom, follow, r
     return relative.format(Math.round(seconds / 86400), "day");
   }
 
+  function refresh() {
+    stamps.forEach((s) => (s.isConnected ? (/** @type {Node} */ (s.firstChild).textContent = ago(Date.parse(s.dateTime))) : stamps.delete(s)));
+    if (!stamps.size) ticking = (win.clearInterval(ticking), 0);
+  }
+
   /**
    * A line under a message: when it was written, and for answers a Copy button.
    * @param {string} side "user" or "bot"
@@ -78,8 +83,8 @@ export function createBubbles({ doc, win, t, lang, append, nearBottom, follow, r
       const stamp = h(doc, "time", { datetime: when.toISOString(), title: exact.format(when) }, [shown, h(doc, "span", { class: "sr", text: exact.format(when) })]);
       stamps.add(stamp);
       line.appendChild(stamp);
-      // Keep "2 minutes ago" true while the chat stays open.
-      if (!ticking) ticking = win.setInterval(() => stamps.forEach((s) => (s.isConnected ? (/** @type {Node} */ (s.firstChild).textContent = ago(Date.parse(s.dateTime))) : stamps.delete(s))), 30000);
+      // Keep "2 minutes ago" true while the chat stays open; stop once no stamp is left on screen.
+      if (!ticking) ticking = win.setInterval(refresh, 30000);
     }
     if (source != null) {
       const copy = h(doc, "button", { class: "copy", type: "button", text: t("copy"), "aria-label": t("copyAnswer") });
