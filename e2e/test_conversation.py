@@ -84,12 +84,13 @@ LOG_BOX = """(selector) => {
   const log = root.querySelector('.log').getBoundingClientRect();
   const nodes = root.querySelectorAll(selector);
   const box = nodes[nodes.length - 1].getBoundingClientRect();
-  return box.top >= log.top - 1 && box.bottom <= log.bottom + 1;
+  // Whole, or for an element taller than the log (a long reply), its newest lines at the bottom.
+  return box.bottom <= log.bottom + 1 && box.bottom >= log.top + Math.min(box.height, log.height) - 1;
 }"""
 
 
 def in_view(page: Page, selector: str) -> bool:
-    """Whether the last element matching `selector` shows whole inside the log's visible area."""
+    """Whether the last element matching `selector` shows inside the log's visible area (its end, if taller)."""
     return page.evaluate(LOG_BOX, selector)
 
 
