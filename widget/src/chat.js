@@ -235,10 +235,8 @@ export function createChat({ config, transport, store, view, t, context, env, em
    * expire; otherwise the transcript says they were not done.
    */
   function runPending() {
-    const pending = state.pending;
+    const pending = store.take();
     if (!pending) return;
-    delete state.pending;
-    save();
     const here = env.win.location;
     const target = new URL(pending.url);
     const onPage = target.pathname === here.pathname && target.search === here.search;
@@ -295,7 +293,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
           env.navigate(outcome.url); // only the hash changes: the page stays, so go on here
           continue;
         }
-        if (rest.length) state.pending = { url: outcome.url, at: Date.now(), commands: rest };
+        if (rest.length) store.hold({ url: outcome.url, at: Date.now(), commands: rest });
         save();
         env.navigate(outcome.url);
         return;

@@ -363,18 +363,16 @@ test("actions after a navigation run once on the page it leads to, and expire", 
   await settled(first.view);
   await new Promise((resolve) => setTimeout(resolve, 5));
   assert.deepEqual(first.events.filter(([name]) => name === "navigate"), [["navigate", "https://shop.example/contact"]]);
-  assert.equal(JSON.parse(storage.getItem("test")).pending.commands.length, 1);
+  assert.equal(JSON.parse(storage.getItem("test:pending")).commands.length, 1);
 
   const next = setup({ storage, href: "https://shop.example/contact" });
   next.chat.restore();
   await new Promise((resolve) => setTimeout(resolve, 5));
   assert.deepEqual(summary(next.view).at(-1), ["note", "noTarget"], "the test page has no #form: corrected, not claimed");
-  assert.equal(JSON.parse(storage.getItem("test")).pending, undefined, "run once");
+  assert.equal(storage.getItem("test:pending"), null, "run once");
 
   // Expired, or on another page: dropped with a correction.
-  const saved = JSON.parse(storage.getItem("test"));
-  saved.pending = { url: "https://shop.example/contact", at: Date.now() - 60000, commands };
-  storage.setItem("test", JSON.stringify(saved));
+  storage.setItem("test:pending", JSON.stringify({ url: "https://shop.example/contact", at: Date.now() - 60000, commands }));
   const late = setup({ storage, href: "https://shop.example/contact" });
   late.chat.restore();
   assert.deepEqual(summary(late.view).at(-1), ["note", "notDone"]);
@@ -465,7 +463,17 @@ test("a form the page lacks, on another page of the site, is filled there after 
   await settled(first.view);
   await new Promise((resolve) => setTimeout(resolve, 5));
   assert.deepEqual(first.events.filter(([name]) => name === "navigate"), [["navigate", "https://shop.example/contact"]]);
-  assert.deepEqual(JSON.parse(storage.getItem("test")).pending.commands, [fill]);
+  assert.deepEqual(JSON.parse(storage.getItem("test:pending")).commands, [fill]);
   assert.deepEqual(summary(first.view).at(-1), ["note", 'navigated {"page":"contact"}']);
   assert.ok(!summary(first.view).some(([kind, text]) => kind === "note" && /^no/.test(text)), "no correction: it is being done");
+});
+
+test("actions carried over a navigation belong to the tab that navigated", () => {
+  const local = memoryStorage();
+  const tab = createStore("test", local, memoryStorage());
+  const otherTab = createStore("test", local, memoryStorage());
+  tab.hold({ url: "https://shop.example/contact", at: Date.now(), commands: [{ type: "scroll_to", selector: "#form" }] });
+  assert.equal(otherTab.take(), null, "another tab of the site never runs them");
+  assert.equal(tab.take().commands.length, 1);
+  assert.equal(tab.take(), null, "once");
 });
