@@ -84,8 +84,10 @@ LOG_BOX = """(selector) => {
   const log = root.querySelector('.log').getBoundingClientRect();
   const nodes = root.querySelectorAll(selector);
   const box = nodes[nodes.length - 1].getBoundingClientRect();
-  // Whole, or for an element taller than the log (a long reply), its newest lines at the bottom.
-  return box.bottom <= log.bottom + 1 && box.bottom >= log.top + Math.min(box.height, log.height) - 1;
+  // Whole, or for an element taller than the log (a long reply), its newest lines at the bottom
+  // (above the log's bottom padding).
+  const whole = box.top >= log.top - 1 && box.bottom <= log.bottom + 1;
+  return whole || (box.top < log.top && box.bottom <= log.bottom + 1 && box.bottom >= log.bottom - 48);
 }"""
 
 
@@ -198,6 +200,13 @@ def test_reading_above_while_streaming_never_moves_the_view(visitor: Page, stack
         seen.add(in_shadow(page, "root.querySelector('.log').scrollTop"))
     assert seen == {200}, f"the view moved while the visitor read above: {seen}"
     assert axe_violations(page) == []
+    # Once the reply is taller than the log, going down must show its newest lines.
+    page.wait_for_function(
+        "() => { const root = document.querySelector('repchat-widget').shadowRoot;"
+        " const bots = root.querySelectorAll('.msg.bot');"
+        " return bots[bots.length - 1].offsetHeight > root.querySelector('.log').clientHeight; }",
+        timeout=10_000,
+    )
     # Keyboard: one Shift+Tab from the composer reaches the button; Enter goes down and back to typing.
     page.locator(f"{W} textarea").focus()
     page.keyboard.press("Shift+Tab")
