@@ -86,7 +86,7 @@ h2{margin:0;font-size:1.05em;font-weight:650}
 .retry{margin-top:8px;display:inline-block;border:1px solid currentColor;background:transparent;border-radius:999px;padding:4px 12px;font-size:.9em}
 .meta{display:flex;align-items:center;gap:8px;margin-top:-6px;font-size:.75em;color:var(--rc-muted)}
 .meta.user{align-self:flex-end}
-.copy{border:0;background:none;padding:2px 4px;border-radius:6px;text-decoration:underline}
+.meta .copy{border:0;background:none;padding:2px 4px;border-radius:6px;text-decoration:underline;color:inherit}
 .card{align-self:center;border:1px solid var(--rc-accent);border-radius:12px;padding:8px 14px;color:var(--rc-text);font-weight:600}
 .jump{align-self:center;margin:-46px 0 10px;position:relative;border:0;border-radius:999px;padding:6px 14px;background:var(--rc-accent);color:var(--rc-accent-text);box-shadow:0 4px 12px rgba(15,23,42,.25)}
 .confirm{display:flex;flex-wrap:wrap;align-items:center;gap:6px;padding:8px 16px;border-top:1px solid var(--rc-border)}
