@@ -1,7 +1,9 @@
-"""The widget as the BFF serves it: `/widget.js` and `/static/`.
+"""The widget as the BFF serves it: `/widget.js`, its conversation UI (`/widget/chunk.<hash>.js`), `/static/`.
 
 The widget is served by the same process that speaks its API, so the two
-never drift apart; its ETag is its content hash.
+never drift apart: widget.js (what runs at page load; its ETag is its
+content hash) and the conversation UI it loads on intent, at a URL named by
+that script's content hash and cached for a year.
 """
 
 from __future__ import annotations
@@ -20,17 +22,22 @@ from .page_templates import STATIC_DIR
 
 
 class WidgetAsset:
-    """The built widget, read once, with a content ETag and a gzipped copy."""
+    """A built widget script, read once, with a content ETag and a gzipped copy.
 
-    def __init__(self, path: Path = STATIC_DIR / "widget.js") -> None:
+    `immutable` is for a script whose URL names its content (the chunk).
+    """
+
+    def __init__(self, path: Path = STATIC_DIR / "widget.js", immutable: bool = False) -> None:
         self.body = path.read_bytes()
         self.gzipped = gzip.compress(self.body, 9, mtime=0)
-        self.etag = '"' + hashlib.sha256(self.body).hexdigest()[:20] + '"'
+        self.digest = hashlib.sha256(self.body).hexdigest()
+        self.etag = '"' + self.digest[:20] + '"'
+        self.immutable = immutable
 
     async def endpoint(self, request: Request) -> Response:
         # A versioned URL (?v=...) never changes; the bare URL revalidates
         # often so a deploy reaches every visitor within minutes.
-        immutable = request.query_params.get("v") == __version__
+        immutable = self.immutable or request.query_params.get("v") == __version__
         headers = {
             "ETag": self.etag,
             "Cache-Control": "public, max-age=31536000, immutable" if immutable else "public, max-age=300",
@@ -48,8 +55,15 @@ class WidgetAsset:
         return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
+def chunk_route() -> Route:
+    """The conversation UI at /widget/chunk.<hash>.js, named as widget/build.mjs names it."""
+    chunk = WidgetAsset(STATIC_DIR / "widget-chunk.js", immutable=True)
+    return Route(f"/widget/chunk.{chunk.digest[:16]}.js", chunk.endpoint)
+
+
 def widget_routes() -> list[BaseRoute]:
     return [
         Route("/widget.js", WidgetAsset().endpoint),
+        chunk_route(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -12,7 +12,7 @@ from bff.emulator.scenario import Scenario
 from tests.servers import API_KEY
 
 from .stack import ARTIFACTS, Stack
-from .widget_page import W, last_reply, open_chat, send, wait_reply
+from .widget_page import W, ask, last_reply, open_chat, send, wait_reply
 
 pytestmark = pytest.mark.e2e
 
@@ -266,3 +266,28 @@ def test_the_api_key_never_reaches_the_browser(page: Page, stack: Stack):
     seen.append(streamed.encode())
     assert len(seen) > 5
     assert not any(API_KEY.encode() in chunk for chunk in seen)
+
+
+def test_a_chat_that_cannot_load_says_so_and_retry_loads_it(page: Page, stack: Stack):
+    """widget.js alone shows the launcher; the conversation UI is a second script, loaded on intent."""
+    blocked: list[str] = []
+
+    def block(route) -> None:
+        blocked.append(route.request.url)
+        route.abort()
+
+    page.route("**/widget/chunk.*.js", block)
+    page.goto(stack.host)
+    launcher = page.locator(f"{W} .launcher")
+    launcher.click()
+    notice = page.locator(f"{W} [role=alert]")
+    expect(notice).to_contain_text("The chat could not load. Check your connection and retry.")
+    expect(page.locator(f"{W} .panel")).to_have_count(0)
+    assert blocked and all("/widget/chunk." in url for url in blocked)
+    assert page.evaluate("getComputedStyle(document.querySelector('repchat-widget').shadowRoot.querySelector('.launcher svg')).transform") == "none"
+
+    page.unroute("**/widget/chunk.*.js")
+    notice.get_by_role("button", name="Retry").click()
+    expect(page.locator(f"{W} .panel")).to_be_visible()
+    expect(notice).to_have_count(0)
+    assert "trial" in ask(page, "Is there a free trial?").lower()

@@ -41,8 +41,10 @@ export function createBubbles({ doc, win, t, append, nearBottom, follow, announc
   // What the markdown renderer needs: strings, the live region (a copy
   // button's "Copied"), and the owner's image hosts.
   const markdown = { t, announce, imageHosts: parseImageHosts(imageHosts) };
+  // dir=auto: each bubble takes the direction of its own text, so an English
+  // reply in a right-to-left widget keeps its punctuation where it belongs.
   /** @param {string} role */
-  const bubble = (role) => h(doc, "div", { class: "msg " + role });
+  const bubble = (role) => h(doc, "div", { class: "msg " + role, dir: "auto" });
 
   /**
    * A state line under a bubble ("interrupted"), with a Retry that removes both.
@@ -137,7 +139,7 @@ export function createBubbles({ doc, win, t, append, nearBottom, follow, announc
   /** @type {Bubbles["addSummary"]} */
   function addSummary(label) {
     const title = h(doc, "summary", { text: label });
-    const body = h(doc, "div", { class: "msg" }); // not "bot": it is a note, not a reply
+    const body = h(doc, "div", { class: "msg", dir: "auto" }); // not "bot": it is a note, not a reply
     const element = append(h(doc, "details", { class: "recap" }, [title, body]));
     let renderer = createRenderer(doc, body, markdown);
     return {
@@ -157,9 +159,9 @@ export function createBubbles({ doc, win, t, append, nearBottom, follow, announc
   }
 
   return {
-    addUser: (text) => append(h(doc, "div", { class: "msg user", text })),
+    addUser: (text) => append(h(doc, "div", { class: "msg user", dir: "auto", text })),
     startReply,
-    addNote: (text) => append(h(doc, "p", { class: "note", text })),
+    addNote: (text) => append(h(doc, "p", { class: "note", dir: "auto", text })),
     addSummary,
     addError(text, retry) {
       const element = append(bubble("bot error"));

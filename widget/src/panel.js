@@ -47,7 +47,7 @@ export function createPanel(options) {
   const close = floating ? h(doc, "button", { class: "close", type: "button", "aria-label": t("close"), text: "×" }) : null;
   const log = h(doc, "div", { class: "log", role: "log", "aria-label": t("log"), tabindex: "0" });
   const live = h(doc, "div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
-  const input = h(doc, "textarea", { id: "rc-input", rows: "1", placeholder: t("placeholder"), autocomplete: "off", enterkeyhint: "send" });
+  const input = h(doc, "textarea", { id: "rc-input", rows: "1", placeholder: t("placeholder"), autocomplete: "off", enterkeyhint: "send", dir: "auto" });
   const send = h(doc, "button", { class: "send", type: "submit", "aria-label": t("send") }, [icon(doc, "send")]);
   const stop = h(doc, "button", { class: "stop", type: "button", "aria-label": t("stop"), hidden: true }, [icon(doc, "stop")]);
   const form = h(doc, "form", { "aria-label": t("inputLabel") }, [
@@ -145,7 +145,7 @@ export function createPanel(options) {
       chips.textContent = "";
       chips.hidden = !list.length;
       for (const text of list) {
-        const chip = h(doc, "button", { class: "chip", type: "button", text });
+        const chip = h(doc, "button", { class: "chip", type: "button", dir: "auto", text });
         if (onPick) chip.addEventListener("click", () => onPick(text));
         chips.appendChild(chip);
       }

@@ -11,7 +11,8 @@ const BASE_CSS = `
  font-family:var(--rc-font);font-size:var(--rc-size);color:var(--rc-text);line-height:1.45}
 :host([data-position=left]){right:auto;left:20px}
 :host([data-mode=inline]){position:relative;inset:auto;display:block;z-index:auto}
-:host([data-dark]){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}
+:host([data-theme=dark]){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}
+@media (prefers-color-scheme:dark){:host(:not([data-theme=light])){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}}
 *{box-sizing:border-box}
 [hidden]{display:none!important}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
@@ -25,6 +26,11 @@ button{font:inherit;color:inherit;cursor:pointer}
  background:var(--rc-bg);color:var(--rc-text);border:1px solid var(--rc-border);border-radius:14px;box-shadow:0 8px 24px rgba(15,23,42,.18);padding:6px}
 .teaser{border:0;background:none;text-align:start;padding:6px 8px;font-size:.95em;line-height:1.4}
 .dismiss{border:0;background:none;width:28px;height:28px;border-radius:50%;font-size:18px;line-height:1;flex:none}
+.notice{flex-direction:column;padding:10px 12px;color:var(--rc-error)}
+.notice p{margin:0;color:var(--rc-text)}
+:host(:not([data-mode=launcher])) .notice{position:static;max-width:none}
+.retry{margin-top:8px;display:inline-block;border:1px solid currentColor;background:transparent;border-radius:999px;padding:4px 12px;font-size:.9em}
+:host([dir=rtl]) [data-icon=send],:host([dir=rtl]) [data-icon=chat]{transform:scaleX(-1)}
 `;
 
 // The panel's rules, adopted when the panel is first built.
@@ -79,7 +85,6 @@ h2{margin:0;font-size:1.05em;font-weight:650}
 .recap .msg{max-width:none;margin-top:6px;color:var(--rc-text)}
 .state{display:block;margin-top:6px;font-size:.85em;color:var(--rc-muted)}
 .msg.error{background:transparent;border:1px solid var(--rc-error);color:var(--rc-error)}
-.retry{margin-top:8px;display:inline-block;border:1px solid currentColor;background:transparent;border-radius:999px;padding:4px 12px;font-size:.9em}
 .note{align-self:center;font-size:.82em;color:var(--rc-muted);text-align:center;max-width:90%}
 .typing{display:inline-flex;gap:4px;padding:4px 2px}
 .typing i{width:7px;height:7px;border-radius:50%;background:var(--rc-muted);animation:blink 1.2s infinite ease-in-out}
