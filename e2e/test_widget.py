@@ -284,7 +284,7 @@ def test_a_chat_that_cannot_load_says_so_and_retry_loads_it(page: Page, stack: S
     expect(notice).to_contain_text("The chat could not load. Check your connection and retry.")
     expect(page.locator(f"{W} .panel")).to_have_count(0)
     assert blocked and all("/widget/chunk." in url for url in blocked)
-    assert page.evaluate("getComputedStyle(document.querySelector('repchat-widget').shadowRoot.querySelector('.launcher svg')).transform") == "none"
+    assert page.evaluate("getComputedStyle(document.querySelector('repchat-widget').shadowRoot.querySelector('.launcher [data-icon]')).transform") == "none"
 
     page.unroute("**/widget/chunk.*.js")
     notice.get_by_role("button", name="Retry").click()

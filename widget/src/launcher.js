@@ -4,7 +4,7 @@
 // its unread badge, the teaser, and a notice when the chat cannot load. It
 // reports clicks and intent (a pointer or focus on the launcher); it knows
 // nothing of the conversation or the network.
-import { h, icon } from "./dom.js";
+import { h } from "./dom.js";
 import { applyBaseStyles } from "./styles.js";
 
 /**
@@ -51,10 +51,11 @@ export function createFrame(options) {
   host.setAttribute("dir", options.dir || "ltr");
   if (options.accent) host.style.setProperty("--rc-accent", options.accent);
 
+  // The launcher's speech bubble is drawn by CSS: no SVG to build at page load.
   const badge = h(doc, "span", { class: "badge", hidden: true, "aria-hidden": "true" });
   const launcher = mode === "inline"
     ? null
-    : h(doc, "button", { class: "launcher", type: "button", "aria-label": t("open"), "aria-expanded": "false", "aria-controls": "rc-panel" }, [icon(doc, "chat"), badge]);
+    : h(doc, "button", { class: "launcher", type: "button", "aria-label": t("open"), "aria-expanded": "false", "aria-controls": "rc-panel" }, [h(doc, "i", { "data-icon": "chat", "aria-hidden": "true" }), badge]);
   if (launcher) {
     root.appendChild(launcher);
     launcher.addEventListener("click", options.onToggle);

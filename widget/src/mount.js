@@ -175,14 +175,16 @@ export function mount({ win, doc, config, lang, t, version, emit }) {
 
   if (config.open || mode !== "launcher") whenReady(() => {}, undefined);
   else {
-    if (win.requestIdleCallback) win.requestIdleCallback(prefetch, { timeout: 300 });
-    else win.setTimeout(prefetch, 50);
-    // After this script has run (reading storage costs a few ms): a conversation
-    // that was open, or whose reply was still coming, carries on at once.
-    win.setTimeout(() => {
+    // When the browser is idle (opening localStorage costs milliseconds, never
+    // at load): a conversation that was open, or whose reply was still coming,
+    // carries on, and says so if it cannot; otherwise the UI loads ahead of need.
+    const atIdle = () => {
       const state = store.load();
       if (state.open || state.messages.some((message) => message.status === "streaming")) whenReady(() => {}, undefined);
-    }, 0);
+      else prefetch();
+    };
+    if (win.requestIdleCallback) win.requestIdleCallback(atIdle, { timeout: 300 });
+    else win.setTimeout(atIdle, 50);
   }
   if (config.previewDelay && mode === "launcher") {
     win.setTimeout(() => {

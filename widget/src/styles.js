@@ -20,7 +20,8 @@ button{font:inherit;color:inherit;cursor:pointer}
 :focus-visible{outline:3px solid var(--rc-focus);outline-offset:2px}
 .launcher{width:60px;height:60px;border-radius:50%;border:0;background:var(--rc-accent);color:var(--rc-accent-text);
  box-shadow:0 8px 24px rgba(15,23,42,.25);display:grid;place-items:center;position:relative}
-.launcher svg{width:28px;height:28px}
+.launcher i{position:relative;width:19px;height:14px;margin:-5px 0 0;border-radius:2px;background:currentColor}
+.launcher i::after{content:"";position:absolute;top:100%;left:0;border-top:5px solid currentColor;border-right:6px solid transparent}
 .badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;display:grid;place-items:center;padding:0 5px}
 .preview{position:absolute;bottom:72px;right:0;display:flex;align-items:flex-start;gap:4px;width:max-content;max-width:min(300px,calc(100vw - 40px));
  background:var(--rc-bg);color:var(--rc-text);border:1px solid var(--rc-border);border-radius:14px;box-shadow:0 8px 24px rgba(15,23,42,.18);padding:6px}
