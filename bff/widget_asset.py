@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from . import __version__
+from .errors import ApiError
 from .page_templates import STATIC_DIR
 
 
@@ -55,15 +57,28 @@ class WidgetAsset:
         return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
-def chunk_route() -> Route:
-    """The conversation UI at /widget/chunk.<hash>.js, named as widget/build.mjs names it."""
+def chunk_routes() -> list[BaseRoute]:
+    """The conversation UI at /widget/chunk.<hash>.js, named as widget/build.mjs names it.
+
+    A widget.js from an earlier deploy (cached for minutes, or for a year at a
+    ?v= URL) names an earlier chunk: it is sent to this one, which runs only
+    if its contract with widget.js is unchanged (widget/src/loader.js), so an
+    old page gets either a working chat or its visible "could not load".
+    """
     chunk = WidgetAsset(STATIC_DIR / "widget-chunk.js", immutable=True)
-    return Route(f"/widget/chunk.{chunk.digest[:16]}.js", chunk.endpoint)
+    current = f"/widget/chunk.{chunk.digest[:16]}.js"
+
+    async def earlier(request: Request) -> Response:
+        if not re.fullmatch(r"[0-9a-f]{16}", request.path_params["digest"]):
+            raise ApiError("not_found", "There is no such widget file.")
+        return RedirectResponse(current, status_code=307, headers={"Cache-Control": "no-cache"})
+
+    return [Route(current, chunk.endpoint), Route("/widget/chunk.{digest}.js", earlier)]
 
 
 def widget_routes() -> list[BaseRoute]:
     return [
         Route("/widget.js", WidgetAsset().endpoint),
-        chunk_route(),
+        *chunk_routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

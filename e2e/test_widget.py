@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bff.emulator.scenario import Scenario
+from bff.page_templates import STATIC_DIR
 from tests.servers import API_KEY
 
 from .stack import ARTIFACTS, Stack
@@ -291,3 +292,29 @@ def test_a_chat_that_cannot_load_says_so_and_retry_loads_it(page: Page, stack: S
     expect(page.locator(f"{W} .panel")).to_be_visible()
     expect(notice).to_have_count(0)
     assert "trial" in ask(page, "Is there a free trial?").lower()
+
+
+def test_a_widget_js_from_an_earlier_deploy_gets_the_current_chunk_if_it_fits(page: Page, stack: Stack):
+    """A cached widget.js names a chunk the BFF no longer has: it is sent to the current one."""
+    current = re.search(r"chunk\.[0-9a-f]{16}\.js", (STATIC_DIR / "widget.js").read_text()).group(0)
+
+    def earlier_widget(route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, body=response.text().replace(current, "chunk.0123456789abcdef.js"))
+
+    page.route("**/widget.js", earlier_widget)
+    page.goto(stack.host)
+    open_chat(page)
+    assert "trial" in ask(page, "Is there a free trial?").lower()
+
+    # A chunk whose contract with widget.js changed does not run: the visitor is told.
+    def other_contract(route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, body=response.text().replace("contract:1,", "contract:2,"))
+
+    page.route("**/widget/chunk.*.js", other_contract)
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.locator(f"{W} .launcher").click()
+    expect(page.locator(f"{W} [role=alert]")).to_contain_text("The chat could not load.")
+    expect(page.locator(f"{W} .panel")).to_have_count(0)

@@ -80,7 +80,12 @@ def test_the_bff_serves_the_chunk_widget_js_names_cached_for_good(bff):
     assert chunk.headers["content-type"].startswith("text/javascript")
     assert chunk.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert chunk.headers["cross-origin-resource-policy"] == "cross-origin"
-    assert httpx.get(f"{bff}/widget/chunk.0123456789abcdef.js").status_code == 404
+    # A widget.js from an earlier deploy names an earlier chunk: it is sent to this one.
+    earlier = httpx.get(f"{bff}/widget/chunk.0123456789abcdef.js")
+    assert earlier.status_code == 307 and earlier.headers["cache-control"] == "no-cache"
+    assert earlier.headers["location"] == f"/widget/{name.group(0).decode()}"
+    bad = httpx.get(f"{bff}/widget/chunk.not-a-hash.js")
+    assert bad.status_code == 404 and bad.json()["error"]["code"] == "not_found"
     zipped = httpx.get(f"{bff}/widget/{name.group(0).decode()}", headers={"Accept-Encoding": "gzip"})
     assert zipped.headers["content-encoding"] == "gzip" and zipped.content == chunk.content
 

@@ -5,7 +5,13 @@
 // <script src> from widget.js's own origin, so a Content-Security-Policy
 // that allows widget.js allows it too: no eval, no inline code.
 
-/** @typedef {{mountConversation: typeof import("./conversation.js").mountConversation}} Chunk */
+/** @typedef {{contract: number, mountConversation: typeof import("./conversation.js").mountConversation}} Chunk */
+
+// What widget.js and the chunk agree on (mountConversation's options and what
+// it returns). Raise it when that changes: a widget.js cached from an earlier
+// deploy, which the BFF sends to the current chunk, then says it cannot load
+// instead of running code it does not fit.
+export const CONTRACT = 1;
 
 /* global __REPCHAT_CHUNK__ */
 const CHUNK = typeof __REPCHAT_CHUNK__ === "string" ? __REPCHAT_CHUNK__ : "chunk.js";
@@ -30,7 +36,8 @@ export function loadChunk(doc, win, base) {
       const chunk = win.__repchatChunk;
       delete win.__repchatChunk;
       script.remove();
-      if (chunk) resolve(chunk);
+      if (chunk && chunk.contract === CONTRACT) resolve(chunk);
+      else if (chunk) reject(new Error("repchat: " + script.src + " belongs to another version of widget.js; reload the page"));
       else reject(new Error("repchat: " + script.src + " did not run"));
     });
     script.addEventListener("error", () => {
