@@ -318,3 +318,19 @@ def test_a_widget_js_from_an_earlier_deploy_gets_the_current_chunk_if_it_fits(pa
     page.locator(f"{W} .launcher").click()
     expect(page.locator(f"{W} [role=alert]")).to_contain_text("The chat could not load.")
     expect(page.locator(f"{W} .panel")).to_have_count(0)
+
+
+def test_clicking_again_while_the_chat_loads_still_opens_it(page: Page, stack: Stack):
+    held: list = []
+    page.route("**/widget/chunk.*.js", lambda route: held.append(route))  # held until the visitor has clicked twice
+    page.goto(stack.host)
+    launcher = page.locator(f"{W} .launcher")
+    launcher.click()
+    launcher.click()  # the visitor saw nothing happen yet
+    while not held:
+        page.wait_for_timeout(20)
+    expect(page.locator(f"{W} .panel")).to_have_count(0)
+    held[0].continue_()
+    expect(page.locator(f"{W} .panel")).to_be_visible()
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    expect(launcher).not_to_have_attribute("aria-busy", "true")

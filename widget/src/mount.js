@@ -169,8 +169,17 @@ export function mount({ win, doc, config, lang, t, version, emit }) {
     );
   }
 
+  // A second click while the UI is still on its way is the same request, not "close".
+  let toggling = false;
   function toggle() {
-    whenReady(({ view }) => (view.isOpen() ? view.close() : view.open()), undefined);
+    if (toggling) return;
+    toggling = true;
+    const launcher = frame.launcher;
+    if (launcher) launcher.setAttribute("aria-busy", "true");
+    whenReady(({ view }) => (view.isOpen() ? view.close() : view.open()), undefined).finally(() => {
+      toggling = false;
+      if (launcher) launcher.removeAttribute("aria-busy");
+    });
   }
 
   if (config.open || mode !== "launcher") whenReady(() => {}, undefined);
