@@ -293,6 +293,13 @@ def test_a_chat_that_cannot_load_says_so_and_retry_loads_it(page: Page, stack: S
     expect(notice).to_have_count(0)
     assert "trial" in ask(page, "Is there a free trial?").lower()
 
+    # Beside a launcher on the left (a right-to-left page), the notice stays on screen.
+    page.route("**/widget/chunk.*.js", lambda route: route.abort())
+    page.goto(f"{stack.host}/?site=rtl-notice&dir=rtl&lang=ar")
+    page.locator(f"{W} .launcher").click()
+    box = page.locator(f"{W} [role=alert]").bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+
 
 def test_a_widget_js_from_an_earlier_deploy_gets_the_current_chunk_if_it_fits(page: Page, stack: Stack):
     """A cached widget.js names a chunk the BFF no longer has: it is sent to the current one."""

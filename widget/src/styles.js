@@ -27,6 +27,7 @@ button{font:inherit;color:inherit;cursor:pointer}
  background:var(--rc-bg);color:var(--rc-text);border:1px solid var(--rc-border);border-radius:14px;box-shadow:0 8px 24px rgba(15,23,42,.18);padding:6px}
 .teaser{border:0;background:none;text-align:start;padding:6px 8px;font-size:.95em;line-height:1.4}
 .dismiss{border:0;background:none;width:28px;height:28px;border-radius:50%;font-size:18px;line-height:1;flex:none}
+:host([data-position=left]) .preview{right:auto;left:0}
 .notice{flex-direction:column;padding:10px 12px;color:var(--rc-error)}
 .notice p{margin:0;color:var(--rc-text)}
 :host(:not([data-mode=launcher])) .notice{position:static;max-width:none}
@@ -39,7 +40,7 @@ const PANEL_CSS = `
 .panel{position:absolute;bottom:76px;right:0;width:var(--rc-width);height:min(var(--rc-height),calc(100dvh - 120px));
  background:var(--rc-bg);color:var(--rc-text);border:1px solid var(--rc-border);border-radius:var(--rc-radius);
  box-shadow:0 16px 48px rgba(15,23,42,.28);display:flex;flex-direction:column;overflow:hidden}
-:host([data-position=left]) .panel,:host([data-position=left]) .preview{right:auto;left:0}
+:host([data-position=left]) .panel{right:auto;left:0}
 :host([data-mode=inline]) .panel{position:relative;bottom:auto;width:100%;height:var(--rc-height);box-shadow:none}
 :host([data-mode=fullscreen]) .panel,.panel.full{position:fixed;inset:0;width:auto;height:var(--rc-vh,100dvh);border-radius:0;border:0}
 @media (max-width:640px){:host(:not([data-mode=inline])) .panel{position:fixed;inset:0;width:auto;height:var(--rc-vh,100dvh);border-radius:0;border:0}}
