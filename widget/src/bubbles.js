@@ -46,8 +46,10 @@ export function createBubbles({ doc, win, t, lang, append, nearBottom, follow, r
   // What the markdown renderer needs: strings, the live region (a copy
   // button's "Copied"), and the owner's image hosts.
   const markdown = { t, announce, imageHosts: parseImageHosts(imageHosts) };
+  // dir=auto: each bubble takes the direction of its own text, so an English
+  // reply in a right-to-left widget keeps its punctuation where it belongs.
   /** @param {string} role */
-  const bubble = (role) => h(doc, "div", { class: "msg " + role });
+  const bubble = (role) => h(doc, "div", { class: "msg " + role, dir: "auto" });
   const relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
   const exact = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
   /** @type {Set<HTMLTimeElement>} */
@@ -195,7 +197,7 @@ export function createBubbles({ doc, win, t, lang, append, nearBottom, follow, r
   /** @type {Bubbles["addSummary"]} */
   function addSummary(label) {
     const title = h(doc, "summary", { text: label });
-    const body = h(doc, "div", { class: "msg" }); // not "bot": it is a note, not a reply
+    const body = h(doc, "div", { class: "msg", dir: "auto" }); // not "bot": it is a note, not a reply
     const element = append(h(doc, "details", { class: "recap" }, [title, body]));
     let renderer = createRenderer(doc, body, markdown);
     return {
@@ -217,16 +219,16 @@ export function createBubbles({ doc, win, t, lang, append, nearBottom, follow, r
   return {
     addUser(text, time) {
       follow(true); // the visitor just spoke: bring it and the reply into view, wherever they were reading
-      const element = append(h(doc, "div", { class: "msg user", text }));
+      const element = append(h(doc, "div", { class: "msg user", dir: "auto", text }));
       meta("user", time);
       return element;
     },
     startReply,
-    addNote: (text) => append(h(doc, "p", { class: "note", text })),
+    addNote: (text) => append(h(doc, "p", { class: "note", dir: "auto", text })),
     addLink(text, url) {
       // Only web links, whatever storage says.
       const safe = /^https?:/i.test(url);
-      return append(h(doc, "a", { class: "card", href: safe ? url : null, target: "_blank", rel: "noopener", text }));
+      return append(h(doc, "a", { class: "card", href: safe ? url : null, target: "_blank", rel: "noopener", dir: "auto", text }));
     },
     addSummary,
     addError(text, retry) {

@@ -4,7 +4,6 @@
 
 const SVG = "http://www.w3.org/2000/svg";
 const ICONS = {
-  chat: "M4 4h16v12H9l-5 4z",
   send: "M3.4 20.4 21 12 3.4 3.6l-.1 6.5L15 12 3.3 13.9z",
   stop: "M7 7h10v10H7z",
   new: "M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z",

@@ -52,7 +52,7 @@ export function createPanel(options) {
   const log = h(doc, "div", { class: "log", role: "log", "aria-label": t("log"), tabindex: "0" });
   const live = h(doc, "div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
   const jump = h(doc, "button", { class: "jump", type: "button", hidden: true, text: t("newMessages") });
-  const input = h(doc, "textarea", { id: "rc-input", rows: "1", placeholder: t("placeholder"), autocomplete: "off", enterkeyhint: "send", "aria-describedby": "rc-count" });
+  const input = h(doc, "textarea", { id: "rc-input", rows: "1", placeholder: t("placeholder"), autocomplete: "off", enterkeyhint: "send", "aria-describedby": "rc-count", dir: "auto" });
   const send = h(doc, "button", { class: "send", type: "submit", "aria-label": t("send") }, [icon(doc, "send")]);
   const stop = h(doc, "button", { class: "stop", type: "button", "aria-label": t("stop"), hidden: true }, [icon(doc, "stop")]);
   const count = h(doc, "p", { class: "count", id: "rc-count", hidden: true });
@@ -244,7 +244,7 @@ export function createPanel(options) {
       chips.textContent = "";
       chips.hidden = !list.length;
       for (const text of list) {
-        const chip = h(doc, "button", { class: "chip", type: "button", text });
+        const chip = h(doc, "button", { class: "chip", type: "button", dir: "auto", text });
         if (onPick) chip.addEventListener("click", () => onPick(text));
         chips.appendChild(chip);
       }

@@ -64,6 +64,7 @@ export const EN = {
   copyFailed: "Could not copy: the code is selected, copy it with your keyboard.",
   task: "Task",
   image: "image",
+  loadFailed: "The chat could not load. Check your connection and retry.",
 };
 
 /** Languages with a table: English here, the others as JSON from the BFF. */

@@ -60,6 +60,7 @@ export const TRANSLATIONS = {
     copyFailed: "No se pudo copiar: el código está seleccionado, cópialo con el teclado.",
     task: "Tarea",
     image: "imagen",
+    loadFailed: "No se pudo cargar el chat. Revisa tu conexión y vuelve a intentarlo.",
   },
   de: {
     open: "Chat öffnen",
@@ -119,6 +120,7 @@ export const TRANSLATIONS = {
     copyFailed: "Kopieren ging nicht: Der Code ist markiert, kopieren Sie ihn mit der Tastatur.",
     task: "Aufgabe",
     image: "Bild",
+    loadFailed: "Der Chat konnte nicht geladen werden. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
   },
   ar: {
     open: "افتح الدردشة",
@@ -178,5 +180,6 @@ export const TRANSLATIONS = {
     copyFailed: "تعذّر النسخ: الشيفرة محددة، انسخها بلوحة المفاتيح.",
     task: "مهمة",
     image: "صورة",
+    loadFailed: "تعذّر تحميل الدردشة. تحقق من اتصالك وأعد المحاولة.",
   },
 };
