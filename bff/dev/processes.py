@@ -78,6 +78,40 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its live descendants (a server's workers: uvicorn's, nginx's), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue  # exited meanwhile
+            parents.setdefault(parent, []).append(int(entry))
+    tree, index = [pid], 0
+    while index < len(tree):
+        tree.extend(parents.get(tree[index], ()))
+        index += 1
+    return tree
+
+
+def tree_cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds of a set of processes (those that have exited count as 0)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            total += cpu_seconds(pid)
+        except OSError:
+            pass
+    return total
+
+
+def tree_rss_kib(pids: list[int]) -> int:
+    """Resident memory of a set of processes, summed."""
+    return sum(rss_kib(pid) for pid in pids)
+
+
 @dataclass
 class Server:
     """A server in a child process, listening on `port` since before it started."""
