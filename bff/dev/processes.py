@@ -73,9 +73,15 @@ def rss_kib(pid: int) -> int:
 
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time of a process so far, from /proc."""
+    return sum(cpu_user_system(pid))
+
+
+def cpu_user_system(pid: int) -> tuple[float, float]:
+    """User and system (kernel) CPU time of a process so far, from /proc."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def process_tree(pid: int) -> list[int]:
@@ -96,15 +102,16 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def tree_cpu_seconds(pids: list[int]) -> float:
-    """CPU seconds of a set of processes (those that have exited count as 0)."""
-    total = 0.0
+def tree_cpu_seconds(pids: list[int]) -> tuple[float, float]:
+    """User and system CPU seconds of a set of processes (those that have exited count as 0)."""
+    user = system = 0.0
     for pid in pids:
         try:
-            total += cpu_seconds(pid)
+            u, s = cpu_user_system(pid)
         except OSError:
-            pass
-    return total
+            continue
+        user, system = user + u, system + s
+    return user, system
 
 
 def tree_rss_kib(pids: list[int]) -> int:

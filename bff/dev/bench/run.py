@@ -271,7 +271,8 @@ async def run_path(stack: Stack, path: str, scenario: Scenario, progress: Any) -
         await asyncio.sleep(0.5)
     results: list[Result] = [task.result() for task in tasks]
     elapsed = time.perf_counter() - started
-    cpu = tree_cpu_seconds(pids) - cpu_before
+    user_after, system_after = tree_cpu_seconds(pids)
+    user, cpu = user_after - cpu_before[0], user_after + system_after - sum(cpu_before)
     tokens = sum(result.tokens for result in results)
     ttfts = [result.ttft * 1000 for result in results if result.ttft is not None]
     errors: dict[str, int] = {}
@@ -294,6 +295,7 @@ async def run_path(stack: Stack, path: str, scenario: Scenario, progress: Any) -
     if path != "direct":
         row["cpu_us_per_token"] = round(cpu / max(tokens, 1) * 1e6, 1)
         row["cpu_s_per_1000_tokens"] = round(cpu / max(tokens, 1) * 1000, 4)
+        row["cpu_user_share"] = round(user / cpu, 2) if cpu else None  # the rest is the kernel's
     else:
         row["emulator_cpu_us_per_token"] = round(cpu / max(tokens, 1) * 1e6, 1)
     if scenario.memory:
@@ -367,14 +369,17 @@ def render(report: dict[str, Any]) -> str:
                         "; nginx not installed: no nginx path"))
     for scenario in report["scenarios"]:
         lines.append(f"\n{scenario['name']}: {scenario['note']}")
-        lines.append(f"  {'path':<8} {'tokens/s':>9} {'TTFT p50':>9} {'p95':>8} {'p99':>8} {'CPU us/tok':>11} {'KiB/stream':>11}  errors")
+        lines.append(f"  {'path':<8} {'tokens/s':>9} {'TTFT p50':>9} {'p95':>8} {'p99':>8} {'CPU us/tok (user)':>18} "
+                     f"{'KiB/stream':>11}  errors")
         for row in scenario["rows"]:
             cpu = row.get("cpu_us_per_token", "")
+            if row.get("cpu_user_share") is not None:
+                cpu = f"{cpu} ({row['cpu_user_share']:.0%})"
             memory = row.get("kib_per_held_stream", "")
             errors = ", ".join(f"{n} {kind}" for kind, n in row["errors"].items()) or "none"
             lines.append(
                 f"  {row['path']:<8} {row['tokens_per_second']:>9} {row['ttft_ms_p50']:>8}ms {row['ttft_ms_p95']:>7}ms "
-                f"{row['ttft_ms_p99']:>7}ms {cpu!s:>11} {memory!s:>11}  {errors}"
+                f"{row['ttft_ms_p99']:>7}ms {cpu!s:>18} {memory!s:>11}  {errors}"
             )
         for key, value in scenario["summary"].items():
             lines.append(f"  {key.replace('_', ' ')}: {value}")
