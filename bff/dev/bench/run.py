@@ -188,7 +188,9 @@ def nginx_version(binary: str | None) -> str:
 async def prepare(stack: Stack, path: str, count: int) -> list[str]:
     """One session per stream, and the raw request that streams its reply."""
     semaphore = asyncio.Semaphore(64)
-    limits = httpx.Limits(max_connections=64)
+    # Idle connections are dropped well before uvicorn closes them (5 s), so a request never
+    # races a server-side keep-alive close on a busy machine.
+    limits = httpx.Limits(max_connections=64, keepalive_expiry=1.0)
 
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
 
