@@ -187,7 +187,7 @@ def nginx_version(binary: str | None) -> str:
 
 async def prepare(stack: Stack, path: str, count: int) -> list[str]:
     """One session per stream, and the raw request that streams its reply."""
-    semaphore = asyncio.Semaphore(64)
+    semaphore = asyncio.Semaphore(16)  # set-up is not measured: keep it gentle on a loaded machine
     # Idle connections are dropped well before uvicorn closes them (5 s), so a request never
     # races a server-side keep-alive close on a busy machine.
     limits = httpx.Limits(max_connections=64, keepalive_expiry=1.0)
@@ -199,10 +199,13 @@ async def prepare(stack: Stack, path: str, count: int) -> list[str]:
                 if path == "repchat":
                     response = await client.post(f"{stack.servers['repchat'].url}/v1/session",
                                                  json={"site": "bench"}, headers={"Origin": ORIGIN})
+                    if response.status_code != 201:
+                        raise StackFailed(f"repchat refused a session ({response.status_code}): {response.text[:300]}")
                     return str(response.json()["token"])
                 response = await client.post(f"{stack.upstream}/api/v1/chat/sessions",
                                              json={"profileId": stack.profile}, headers={"X-API-Key": stack.key})
-                response.raise_for_status()
+                if response.status_code >= 300:
+                    raise StackFailed(f"the upstream refused a session ({response.status_code}): {response.text[:300]}")
                 data = response.json()
                 return str(data.get("id") or data.get("sessionId") or data.get("session_id"))
 
@@ -415,7 +418,11 @@ def main(options: Options, as_json: bool, ready_timeout: float = 30.0) -> int:
         "nginx_workers": stack.nginx_workers,
         "nginx_config": stack.nginx_config,
     }
-    report = asyncio.run(bench(stack, scenarios, progress))
+    try:
+        report = asyncio.run(bench(stack, scenarios, progress))
+    except StackFailed as exc:
+        print(f"repchat bench: {exc}", file=sys.stderr)
+        return 2
     report["setup"] = setup
     report["wall_seconds"] = round(time.monotonic() - started, 1)
     if sys.stderr.isatty():
