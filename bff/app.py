@@ -47,7 +47,10 @@ def create_app(settings: Settings) -> Starlette:
     upstream = Upstream(settings)
     profiles = load_profiles(settings.profiles_dir or None)
     metrics = Metrics()
-    shared = Shared(settings.redis_url, settings.max_stream_seconds + settings.resume_grace) if settings.redis_url else None
+    shared = (
+        Shared(settings.redis_url, settings.max_stream_seconds + settings.resume_grace, settings.liveness_window)
+        if settings.redis_url else None
+    )
     hub = StreamHub(
         grace=settings.resume_grace,
         max_buffer=settings.max_reply_bytes,

@@ -7,8 +7,9 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 
 import httpx
 import pytest
@@ -41,16 +42,34 @@ def wait_port(port: int, timeout: float = 10) -> None:
     raise AssertionError(f"nothing listens on {port}")
 
 
+class RedisServer:
+    """A redis-server without persistence that a test can kill and start again on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        self.process = subprocess.Popen(
+            [need("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_port(self.port)
+        return self.process
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
 @contextmanager
 def redis_server() -> Iterator[tuple[str, subprocess.Popen]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [need("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    server = RedisServer()
+    process = server.start()
     try:
-        wait_port(port)
-        yield f"redis://127.0.0.1:{port}/0", process
+        yield server.url, process
     finally:
         process.terminate()
         process.wait(10)
@@ -83,3 +102,41 @@ def bff_process(upstream: str, log_path: str | None = None, **settings: str) -> 
 
 def journal(emulator: str) -> list[dict]:
     return httpx.get(f"{emulator}/api/v1/_emulator/journal", headers={"X-API-Key": KEY}).json()
+
+
+NGINX_CONF = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
+
+
+@contextmanager
+def nginx_proxy(upstreams: Sequence[str], work: Path) -> Iterator[str]:
+    """Debian's nginx with deploy/nginx.conf in front of `upstreams` (BFF URLs), on TLS; yields its URL."""
+    nginx, openssl = need("nginx"), need("openssl")
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-keyout", str(work / "key.pem"), "-out", str(work / "cert.pem")],
+        check=True, capture_output=True,
+    )
+    port = free_port()
+    servers = "\n    ".join(f"server {url.removeprefix('http://')};" for url in upstreams)
+    site = (
+        NGINX_CONF.read_text()
+        .replace("server 127.0.0.1:8000;", servers)
+        .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port} ssl http2;")
+        .replace("/etc/ssl/repchat/fullchain.pem", str(work / "cert.pem"))
+        .replace("/etc/ssl/repchat/privkey.pem", str(work / "key.pem"))
+    )
+    (work / "repchat.conf").write_text(site)
+    (work / "nginx.conf").write_text(
+        f"daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log;\n"
+        f"events {{ worker_connections 1024; }}\n"
+        f"http {{ access_log off; client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;\n"
+        f"  include {work}/repchat.conf; }}\n"
+    )
+    process = subprocess.Popen([nginx, "-p", str(work), "-c", str(work / "nginx.conf")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_port(port)
+        yield f"https://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
