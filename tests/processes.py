@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bff.dev.processes import free_port, start_bff, start_emulator, stop, wait_ready
+from bff.dev.processes import Server, free_port, start_bff, start_emulator, stop, wait_ready
 
 KEY = "scale-test-key"
 SECRET = "scale-test-secret"
@@ -98,6 +99,22 @@ def bff_process(upstream: str, log_path: str | None = None, **settings: str) -> 
             yield bff.url, bff.process
         finally:
             stop([bff])
+
+
+@contextmanager
+def bff_pair(upstream: str, redis_url: str, **settings: str) -> Iterator[tuple[Server, Server]]:
+    """Two `repchat serve` processes on one Redis, started side by side; a frozen one is thawed to stop."""
+    settings = {"secret_keys": SECRET, "allowed_origins": ORIGIN, "redis_url": redis_url, "rate_sessions_per_ip": "",
+                "rate_messages_per_ip": "", "rate_messages_per_visitor": "", **settings}
+    servers = [start_bff(upstream, KEY, **settings) for _ in range(2)]
+    try:
+        wait_ready(servers)
+        yield servers[0], servers[1]
+    finally:
+        for server in servers:
+            if server.process.poll() is None:
+                os.kill(server.pid, signal.SIGCONT)
+        stop(servers)
 
 
 def journal(emulator: str) -> list[dict]:

@@ -19,7 +19,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,10 +27,10 @@ import httpx
 import pytest
 import redis
 
-from bff.dev.processes import Server, start_bff, stop, wait_ready
+from bff.dev.processes import Server, wait_ready
 from bff.stream.mirror import frames_key
 
-from .processes import KEY, ORIGIN, RedisServer, emulator_process, journal, nginx_proxy
+from .processes import ORIGIN, RedisServer, bff_pair, emulator_process, journal, nginx_proxy
 from .sse_client import Event, parse, stream_events, text_of
 
 LONG = os.environ.get("REPCHAT_CHAOS") == "long"
@@ -183,23 +183,9 @@ class Cluster:
     emulator: str
     client: redis.Redis
 
-    @contextmanager
-    def pair(self) -> Iterator[tuple[Server, Server]]:
-        """Two `repchat serve` processes on this Redis, started side by side; stopped (if alive) after."""
-        settings = {
-            "secret_keys": "chaos-secret", "allowed_origins": ORIGIN, "redis_url": self.redis.url,
-            "liveness_window": str(WINDOW), "resume_grace": "20", "rate_sessions_per_ip": "",
-            "rate_messages_per_ip": "", "rate_messages_per_visitor": "",
-        }
-        servers = [start_bff(self.emulator, KEY, **settings) for _ in range(2)]
-        try:
-            wait_ready(servers)
-            yield servers[0], servers[1]
-        finally:
-            for server in servers:
-                if server.process.poll() is None:
-                    os.kill(server.pid, signal.SIGCONT)  # a frozen one must be able to stop
-            stop(servers)
+    def pair(self) -> AbstractContextManager[tuple[Server, Server]]:
+        """Two `repchat serve` processes on this Redis and emulator."""
+        return bff_pair(self.emulator, self.redis.url, liveness_window=str(WINDOW), resume_grace="20")
 
     def producing(self, producer: Server, count: int, drop_after: int = 3) -> list[tuple[str, Stream]]:
         """`count` visitors whose replies `producer` makes, each dropped after `drop_after` tokens."""
@@ -295,6 +281,9 @@ def test_a_frozen_producer_is_given_up_by_followers_and_duplicates_nothing_when_
         # Thawed: its own readers get the rest of their replies, each frame once, here and in the mirror.
         for stream in attached:
             assert_complete(stream.finish())
+            # The mirror is written every 50 ms: wait for its end marker, then compare frame by frame.
+            wait_until(lambda: any(b"end" in fields for _, fields in cluster.client.xrange(frames_key(stream.stream_id))),
+                       5, "the mirror's end")
             assert [number for number, _ in mirrored(cluster.client, stream.stream_id)] == [
                 seq(event) for event in stream.events]
         # The replies followers gave up on are stopped upstream, not generated for nobody.
