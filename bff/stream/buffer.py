@@ -241,8 +241,9 @@ class RemoteReply:
     It always ends with `done` or `error`. When the mirror stops without the
     reply's own end (its producer died, froze past the liveness window or lost
     Redis; Redis stayed out of reach; the mirror lost frames) the follower ends
-    it with `interrupted`, and asks every worker to stop it, so a producer that
-    comes back does not go on with a reply its visitor was told had ended.
+    it with `interrupted`; when the producer was gone it also asks every worker
+    to stop the reply, so a producer that comes back does not go on with a
+    reply its visitor was told had ended.
     """
 
     def __init__(self, shared: Shared, stream_id: str, session_id: str, producer: str, idle_limit: float) -> None:
@@ -265,7 +266,8 @@ class RemoteReply:
                     log.warning("reply %s stopped coming through Redis after frame %d: ending it as interrupted",
                                 self.id, cursor.seq)
                     await replay(encode("error", INTERRUPTED, f"{self.id}.{cursor.seq + 1}"))
-                    await self.shared.publish_stop(f"{self.session_id} {self.id}")
+                    if cursor.producer_gone:  # a producer that was only frozen must not go on when it thaws
+                        await self.shared.publish_stop(f"{self.session_id} {self.id}")
             except Exception:  # the browser went away or stopped reading
                 pass
             finally:

@@ -68,10 +68,11 @@ class RedisDown(Exception):
 
 @dataclass
 class Cursor:
-    """Where a follower stands in a mirrored reply: the last seq it has, and that frame."""
+    """Where a follower stands in a mirrored reply: the last seq it has, that frame, and whether its producer is gone."""
 
     seq: int
     last: bytes = b""
+    producer_gone: bool = False
 
 
 STOP_CHANNEL = f"{PREFIX}stop"
@@ -261,6 +262,7 @@ class Shared:
                 if not missing_since:
                     missing_since = now
                 elif now - missing_since >= self.beat:
+                    cursor.producer_gone = True
                     return
             else:
                 missing_since = 0.0
