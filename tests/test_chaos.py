@@ -38,7 +38,7 @@ WINDOW = 5.0 if LONG else 2.0  # REPCHAT_LIVENESS_WINDOW
 VISITORS = 8 if LONG else 1  # visitors per role in each case
 WORDS = 240 if LONG else 80
 QUESTION = f"What does it cost? [[fault: words={WORDS}, gap=0.05]]"
-NOTICED = WINDOW + 3.0  # a follower ends a dead producer's reply within this (the short form: 5 s)
+NOTICED = 1.5 * WINDOW + 2.0  # a follower ends a dead producer's reply within this (the short form: 5 s)
 READ = 30.0  # the longest any single stream may take here
 
 

@@ -217,7 +217,9 @@ class Shared:
         key, last = frames_key(stream_id), "0-0"
         now = time.monotonic()
         heard, fresh, missing_since = now, now, 0.0
-        poll = max(1, int(min(1.0, self.beat) * 1000))
+        # Gone means missing on two looks a refresh apart, so a verdict takes at most
+        # the window plus two refreshes (1.5 windows) after the producer's last sign of life.
+        poll = max(1, int(min(1.0, self.beat / 2) * 1000))
         while True:
             pipe = self.redis.pipeline(transaction=False)
             pipe.set(reader_key(stream_id), 1, ex=READER_TTL)
