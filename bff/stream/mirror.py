@@ -85,7 +85,7 @@ class Shared:
         self.redis = redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30)
         self.ttl = int(ttl) + 1
         self.liveness = liveness
-        # Refreshed four times per window: a producer must miss three refreshes in a row to be taken for dead.
+        # Refreshed four times per window: the key lapses only when four refreshes in a row are missed.
         self.beat = liveness / 4
         self.process_id = secrets.token_hex(8)
         self._beat_at = 0.0
