@@ -70,7 +70,10 @@ def create_app(settings: Settings) -> Starlette:
     profiles = site_profiles(settings.profiles_dir, settings.demo_site)
     settings = settings.replace(profile_id=default_profile_id(settings.profile_id, profiles))
     metrics = Metrics()
-    shared = Shared(settings.redis_url, settings.max_stream_seconds + settings.resume_grace) if settings.redis_url else None
+    shared = (
+        Shared(settings.redis_url, settings.max_stream_seconds + settings.resume_grace, settings.liveness_window)
+        if settings.redis_url else None
+    )
     hub = StreamHub(
         grace=settings.resume_grace,
         max_buffer=settings.max_reply_bytes,

@@ -53,6 +53,7 @@ class Settings:
     rate_messages_per_visitor: str = "20/minute"
     rate_messages_per_ip: str = "120/minute"
     redis_url: str = ""
+    liveness_window: float = 5.0
     shutdown_deadline: float = 20.0
     trusted_proxies: str = "127.0.0.1"
     log_format: str = "auto"

@@ -139,6 +139,11 @@ PING = b": ping\n\n"
 OPEN = b": ok\n\n"
 
 
+def ends_reply(frame: bytes) -> bool:
+    """Whether an encoded frame is a reply's last one (`done` or `error`)."""
+    return frame.startswith((b"event: done\n", b"event: error\n"))
+
+
 def encode(event: str, data: Any, event_id: str) -> bytes:
     return b"".join(
         (b"event: ", event.encode(), b"\nid: ", event_id.encode(), b"\ndata: ", orjson.dumps(data), b"\n\n")

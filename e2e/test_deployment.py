@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, Playwright, expect
 
 from bff.dev.processes import clean_env, free_port, listening_socket
 from bff.dev.server import BackgroundServer
-from tests.processes import KEY, emulator_process, nginx_in_front, redis_server
+from tests.processes import KEY, emulator_process, nginx_proxy, redis_server
 
 from .stack import host_page, url_of
 from .widget_page import W, open_chat, replies, send, wait_reply
@@ -59,7 +59,7 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
     site_sock = listening_socket("127.0.0.2")  # the owner's site: another origin
     site_url = url_of(site_sock)
     with redis_server() as (redis_url, _), emulator_process(gap=0.01, profiles_dir=str(profiles)) as upstream, \
-            nginx_in_front(f"http://127.0.0.1:{bff_port}", work) as public:
+            nginx_proxy([f"http://127.0.0.1:{bff_port}"], work) as public:
         # The owner's site: its page loads widget.js from the public URL (through nginx).
         site = BackgroundServer(host_page(public), sock=site_sock)
         site.start()

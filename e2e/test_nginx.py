@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.sse_client import stream_events
-from tests.processes import ORIGIN, bff_process, emulator_process, need, nginx_in_front
+from tests.processes import ORIGIN, bff_process, emulator_process, need, nginx_proxy
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 def proxied(tmp_path_factory) -> Iterator[str]:
     with emulator_process(gap=0.05) as emulator, bff_process(
         emulator, rate_sessions_per_ip="2/minute", trusted_proxies="127.0.0.1"
-    ) as (bff, _), nginx_in_front(bff, tmp_path_factory.mktemp("nginx")) as url:
+    ) as (bff, _), nginx_proxy([bff], tmp_path_factory.mktemp("nginx")) as url:
         yield url
 
 

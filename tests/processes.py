@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import httpx
 import pytest
 
-from bff.dev.processes import free_port, start_bff, start_emulator, stop, wait_ready
+from bff.dev.processes import Server, free_port, start_bff, start_emulator, stop, wait_ready
 
 KEY = "scale-test-key"
 SECRET = "scale-test-secret-of-32-characters-or-more"
@@ -43,16 +44,34 @@ def wait_port(port: int, timeout: float = 10) -> None:
     raise AssertionError(f"nothing listens on {port}")
 
 
+class RedisServer:
+    """A redis-server without persistence that a test can kill and start again on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        self.process = subprocess.Popen(
+            [need("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_port(self.port)
+        return self.process
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
 @contextmanager
 def redis_server() -> Iterator[tuple[str, subprocess.Popen]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [need("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    server = RedisServer()
+    process = server.start()
     try:
-        wait_port(port)
-        yield f"redis://127.0.0.1:{port}/0", process
+        yield server.url, process
     finally:
         process.terminate()
         process.wait(10)
@@ -85,8 +104,30 @@ def bff_process(upstream: str, log_path: str | None = None, **settings: str) -> 
 
 
 @contextmanager
-def nginx_in_front(bff: str, work: Path) -> Iterator[str]:
-    """Debian's nginx with deploy/nginx.conf as documented, TLS on a free loopback port, proxying to `bff`."""
+def bff_pair(upstream: str, redis_url: str, **settings: str) -> Iterator[tuple[Server, Server]]:
+    """Two `repchat serve` processes on one Redis, started side by side; a frozen one is thawed to stop."""
+    settings = {"secret_keys": SECRET, "allowed_origins": ORIGIN, "redis_url": redis_url, "rate_sessions_per_ip": "",
+                "rate_messages_per_ip": "", "rate_messages_per_visitor": "", **settings}
+    servers = [start_bff(upstream, KEY, **settings) for _ in range(2)]
+    try:
+        wait_ready(servers)
+        yield servers[0], servers[1]
+    finally:
+        for server in servers:
+            if server.process.poll() is None:
+                os.kill(server.pid, signal.SIGCONT)
+        stop(servers)
+
+
+def journal(emulator: str) -> list[dict]:
+    return httpx.get(f"{emulator}/api/v1/_emulator/journal", headers={"X-API-Key": KEY}).json()
+
+
+
+
+@contextmanager
+def nginx_proxy(upstreams: Sequence[str], work: Path) -> Iterator[str]:
+    """Debian's nginx with deploy/nginx.conf in front of `upstreams` (BFF URLs), on TLS; yields its URL."""
     nginx, openssl = need("nginx"), need("openssl")
     subprocess.run(
         [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
@@ -94,9 +135,10 @@ def nginx_in_front(bff: str, work: Path) -> Iterator[str]:
         check=True, capture_output=True,
     )
     port = free_port()
+    servers = "\n    ".join(f"server {url.removeprefix('http://')};" for url in upstreams)
     site = (
         NGINX_CONF.read_text()
-        .replace("127.0.0.1:8000", bff.removeprefix("http://"))
+        .replace("server 127.0.0.1:8000;", servers)
         .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port} ssl http2;")
         .replace("/etc/ssl/repchat/fullchain.pem", str(work / "cert.pem"))
         .replace("/etc/ssl/repchat/privkey.pem", str(work / "key.pem"))
@@ -109,14 +151,10 @@ def nginx_in_front(bff: str, work: Path) -> Iterator[str]:
         f"  include {work}/repchat.conf; }}\n"
     )
     process = subprocess.Popen([nginx, "-p", str(work), "-c", str(work / "nginx.conf")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_port(port)
         yield f"https://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(10)
-
-
-def journal(emulator: str) -> list[dict]:
-    return httpx.get(f"{emulator}/api/v1/_emulator/journal", headers={"X-API-Key": KEY}).json()

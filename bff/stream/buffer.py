@@ -21,9 +21,9 @@ from typing import Any
 
 from ..errors import ApiError, error_event
 from ..metrics import Metrics
-from .translate import BrowserEvent, Reply, translate
-from .mirror import Shared
-from ..sse import encode
+from .translate import INTERRUPTED, BrowserEvent, Reply, translate
+from .mirror import Cursor, RedisDown, Shared
+from ..sse import encode, ends_reply
 from ..upstream.events import Event
 
 log = logging.getLogger("repchat.streams")
@@ -93,15 +93,16 @@ class ReplyStream:
             )
         except asyncio.CancelledError:
             # Stopped, or nobody came back in time: the upstream request is closed by now.
-            if self.interrupting:
-                await self._push([self._error(SHUTTING_DOWN)])
+            # Still end with an error, so a reader who comes back (here or elsewhere) learns it ended.
+            if self.opened.done() and not self.reply.finished:
+                await self._push([self._error(SHUTTING_DOWN if self.interrupting else INTERRUPTED)])
         finally:
             if not self.opened.done():
                 self.opened.set_exception(ApiError("upstream_error"))
             self._finish()
 
     def _encode(self, batch: list[BrowserEvent]) -> list[bytes]:
-        """Frames with ids `<reply>.<n>`, n counting every frame of this reply from 1: the one place ids are made."""
+        """Frames with ids `<reply>.<n>`, n counting every frame of this reply from 1 (a follower adds one more)."""
         first = len(self.frames) + 1
         return [encode(name, data, f"{self.id}.{first + i}") for i, (name, data) in enumerate(batch)]
 
@@ -235,21 +236,38 @@ class ReplyStream:
 
 
 class RemoteReply:
-    """A reply produced on another worker or host, followed through Redis."""
+    """A reply produced on another worker or host, followed through Redis.
 
-    def __init__(self, shared: Shared, stream_id: str, idle_limit: float) -> None:
+    It always ends with `done` or `error`. When the mirror stops without the
+    reply's own end (its producer died, froze past the liveness window or lost
+    Redis; Redis stayed out of reach; the mirror lost frames) the follower ends
+    it with `interrupted`; when the producer was gone it also asks every worker
+    to stop the reply, so a producer that comes back does not go on with a
+    reply its visitor was told had ended.
+    """
+
+    def __init__(self, shared: Shared, stream_id: str, session_id: str, producer: str, idle_limit: float) -> None:
         self.shared = shared
         self.id = stream_id
+        self.session_id = session_id
+        self.producer = producer
         self.idle_limit = idle_limit
         self.task: asyncio.Task[None] | None = None
 
     async def attach(self, after: int, send: Send, replay: Send) -> Attachment:
         attachment = Attachment(send)
+        cursor = Cursor(after)
 
         async def pump() -> None:
             try:
-                async for chunk in self.shared.tail(self.id, after, self.idle_limit):
+                async for chunk in self.shared.tail(self.id, self.producer, cursor, self.idle_limit):
                     await replay(chunk)
+                if not ends_reply(cursor.last):
+                    log.warning("reply %s stopped coming through Redis after frame %d: ending it as interrupted",
+                                self.id, cursor.seq)
+                    await replay(encode("error", INTERRUPTED, f"{self.id}.{cursor.seq + 1}"))
+                    if cursor.producer_gone:  # a producer that was only frozen must not go on when it thaws
+                        await self.shared.publish_stop(f"{self.session_id} {self.id}")
             except Exception:  # the browser went away or stopped reading
                 pass
             finally:
@@ -350,8 +368,14 @@ class StreamHub:
             stream = self.streams.get(stream_id)
             if stream is not None and stream.session_id == session_id:
                 return stream, int(seq)
-            if stream is None and self.shared is not None and await self.shared.owner(stream_id) == session_id:
-                return RemoteReply(self.shared, stream_id, self.idle_limit), int(seq)
+            if stream is None and self.shared is not None:
+                try:
+                    found = await self.shared.owner(stream_id)
+                except RedisDown:
+                    log.warning("a resume of reply %s needs Redis, which is unreachable: answered stream_gone", stream_id)
+                    raise ApiError("stream_gone") from None
+                if found is not None and found[0] == session_id:
+                    return RemoteReply(self.shared, stream_id, session_id, found[1], self.idle_limit), int(seq)
         raise ApiError("stream_gone")
 
     def stop_local(self, session_id: str, stream_id: str | None = None) -> int:
