@@ -106,7 +106,7 @@ def bff_process(upstream: str, log_path: str | None = None, **settings: str) -> 
 @contextmanager
 def bff_pair(upstream: str, redis_url: str, **settings: str) -> Iterator[tuple[Server, Server]]:
     """Two `repchat serve` processes on one Redis, started side by side; a frozen one is thawed to stop."""
-    settings = {"secret_keys": SECRET, "allowed_origins": ORIGIN, "redis_url": redis_url, "rate_sessions_per_ip": "",
+    settings = {"secret_keys": SECRET, "allowed_origins": ORIGIN, "profile_id": "demo", "redis_url": redis_url, "rate_sessions_per_ip": "",
                 "rate_messages_per_ip": "", "rate_messages_per_visitor": "", **settings}
     servers = [start_bff(upstream, KEY, **settings) for _ in range(2)]
     try:
