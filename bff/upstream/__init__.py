@@ -19,7 +19,7 @@ from ..errors import ApiError
 from ..settings import Settings
 from .errors import error_for_status, error_for_transport
 from .events import Event, normalise_usage
-from ._connection import StreamClient
+from ._connection import KEEPALIVE_EXPIRY, StreamClient
 
 log = logging.getLogger("repchat.upstream")
 
@@ -40,7 +40,7 @@ class Upstream:
                 write=10.0,
                 pool=settings.connect_timeout,
             ),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=KEEPALIVE_EXPIRY),
         )
         self.streams = StreamClient(
             settings.upstream_url, settings.upstream_api_key, settings.connect_timeout,

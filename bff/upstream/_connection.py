@@ -25,6 +25,12 @@ from .errors import UpstreamClosed, UpstreamTimeout, error_for_status, error_for
 from .events import Event, Malformed, read_event
 
 MAX_IDLE = 64
+# Idle connections are dropped before the upstream's server would close them.
+# A request sent on a connection the server is closing at that moment fails
+# ("interrupted"), and a POST cannot be safely re-sent. Common servers close
+# idle keep-alive connections after 5 s (uvicorn, the emulator, Node) or 2 s
+# (gunicorn); httpx's own default of 5 s races the first of those.
+KEEPALIVE_EXPIRY = 1.5
 
 
 class ReplyProtocol(asyncio.Protocol):
@@ -183,7 +189,7 @@ class StreamClient:
         self.read_timeout = read_timeout
         self.max_frame = max_frame
         self.ssl = ssl.create_default_context() if self.tls else None
-        self.idle: list[ReplyProtocol] = []
+        self.idle: list[tuple[ReplyProtocol, float]] = []  # with the loop time each became idle
 
     def _request(self, path: str, body: bytes) -> bytes:
         head = (
@@ -194,11 +200,14 @@ class StreamClient:
         return head.encode() + body
 
     async def _connection(self) -> ReplyProtocol:
-        while self.idle:
-            protocol = self.idle.pop()
-            if not protocol.closed and protocol.transport is not None and not protocol.transport.is_closing():
-                return protocol
         loop = asyncio.get_running_loop()
+        while self.idle:
+            protocol, since = self.idle.pop()
+            if protocol.closed or protocol.transport is None or protocol.transport.is_closing():
+                continue
+            if loop.time() - since < KEEPALIVE_EXPIRY:
+                return protocol
+            protocol.transport.close()
         async with asyncio.timeout(self.connect_timeout):
             _, protocol = await loop.create_connection(
                 lambda: ReplyProtocol(loop, self.read_timeout), self.host, self.port,
@@ -231,12 +240,12 @@ class StreamClient:
             protocol.finish()
             if reusable and not protocol.closed and len(self.idle) < MAX_IDLE:
                 protocol.reader = None
-                self.idle.append(protocol)
+                self.idle.append((protocol, asyncio.get_running_loop().time()))
             elif protocol.transport is not None:
                 protocol.transport.close()
 
     def close(self) -> None:
-        for protocol in self.idle:
+        for protocol, _ in self.idle:
             if protocol.transport is not None:
                 protocol.transport.close()
         self.idle.clear()
