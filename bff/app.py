@@ -46,7 +46,7 @@ def create_app(settings: Settings) -> Starlette:
     origins = OriginPolicy(settings.allowed_origins or (settings.public_origin,), settings.public_origin)
     upstream = Upstream(settings)
     profiles = load_profiles(settings.profiles_dir or None)
-    metrics = Metrics()
+    metrics = Metrics(settings.metrics_token)
     shared = Shared(settings.redis_url, settings.max_stream_seconds + settings.resume_grace) if settings.redis_url else None
     hub = StreamHub(
         grace=settings.resume_grace,
@@ -54,6 +54,7 @@ def create_app(settings: Settings) -> Starlette:
         max_duration=settings.max_stream_seconds,
         max_streams=settings.max_streams,
         max_per_visitor=settings.max_streams_per_visitor,
+        max_per_address=settings.max_streams_per_address,
         shared=shared,
         idle_limit=settings.read_timeout,
         metrics=metrics,
@@ -78,11 +79,13 @@ def create_app(settings: Settings) -> Starlette:
         on_stop_signals(lambda: hub.drain(settings.shutdown_deadline))
         yield
         await hub.aclose()
+        landing.codes.close()
         if shared is not None:
             await shared.aclose()
         await upstream.aclose()
 
     profile = profiles.get(settings.profile_id) or next(iter(profiles.values()))
+    landing = Landing(settings, profiles, template_env(), limits, issuer)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -90,7 +93,7 @@ def create_app(settings: Settings) -> Starlette:
         *api.routes(),
         *widget_routes(),
         *(DemoSite(settings, profile, template_env()).routes() if settings.demo_site else []),
-        *Landing(settings, profiles, template_env()).routes(),
+        *landing.routes(),
     ]
     middleware = [
         Middleware(
@@ -108,6 +111,9 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={ApiError: api_error_handler},
         lifespan=lifespan,
     )
+    # Starlette would answer "/v1/session/" with a redirect built from the Host
+    # header, which anyone can set; a wrong path is a 404 here, never a redirect.
+    app.router.redirect_slashes = False
     return app
 
 

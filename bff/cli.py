@@ -21,6 +21,7 @@ from . import __version__
 from .errors import ApiError
 from .logs import log_config
 from .profiles import load_profiles
+from .protocol import HeaderDeadlineProtocol
 from .qr import landing_url, options_from, render
 from .settings import SettingsError, load_settings
 
@@ -66,6 +67,13 @@ def _serve_bff(args: argparse.Namespace) -> None:
         forwarded_allow_ips=settings.trusted_proxies,
         timeout_graceful_shutdown=int(settings.shutdown_deadline) + 5,
         backlog=4096,
+        # Without nginx in front, uvicorn is the edge: headers must arrive in time, idle
+        # keep-alive connections close, headers are size-capped, and past max_connections
+        # connections and requests at once a worker answers 503 rather than falling over.
+        http=HeaderDeadlineProtocol,
+        timeout_keep_alive=settings.keep_alive_timeout,
+        limit_concurrency=settings.max_connections or None,
+        h11_max_incomplete_event_size=16 * 1024,
     )
 
 

@@ -30,7 +30,7 @@ FAULTS = [
     Fault("timeout before the first byte", "hang=2", 504, "upstream_timeout", True, "did not answer in time"),
     Fault("stall mid-stream past the read timeout", "stall=2@3", 200, "upstream_timeout", True, "did not answer in time"),
     Fault("dropped connection mid-stream", "drop-after=3", 200, "interrupted", True, "This reply was interrupted."),
-    Fault("error event mid-stream", "error-after=3", 200, "generation_failed", True, "The model failed"),
+    Fault("error event mid-stream", "error-after=3", 200, "generation_failed", True, "could not finish this answer"),
     Fault("malformed JSON frame", "malformed=2", 200, "", True, ""),
     Fault("oversized frame", "oversized=100000", 200, "frame_too_large", False, "The reply was too large to show."),
     Fault("connection refused", "", 502, "upstream_unreachable", True, "The chat service cannot be reached."),

@@ -35,6 +35,7 @@ import { showTranscript } from "./transcript.js";
  * @typedef {object} Config
  * @property {string} site
  * @property {string} [profile]
+ * @property {string} [landing] the landing page's signed ticket (a QR visit is the BFF's fact, not ours)
  * @property {string} [greeting] "" for none
  * @property {number} compactAt percent of the context window; 0 never
  * @property {number} [maxChars]
@@ -47,7 +48,7 @@ import { showTranscript } from "./transcript.js";
  * @property {Store} store
  * @property {View} view
  * @property {(key: string, vars?: Record<string, unknown>) => string} t
- * @property {{ui: () => object, scan: () => object}} context
+ * @property {{ui: () => Promise<object>, scan: () => Promise<object>}} context
  * @property {Env} env
  * @property {(name: string, detail?: unknown) => void} emit
  * @property {Channel | null} [channel]
@@ -127,8 +128,9 @@ export function createChat({ config, transport, store, view, t, context, env, em
 
   async function ensureSession() {
     if (state.token && Date.parse(state.expiresAt) - Date.now() > 60000) return state.token;
-    const body = { site: config.site, scanContext: context.scan() };
+    const body = { site: config.site, scanContext: await context.scan() };
     if (config.profile) body.profile = config.profile;
+    if (config.landing) body.landing = config.landing;
     const created = await transport.createSession(body);
     state.token = created.token;
     state.expiresAt = created.expiresAt;
@@ -158,7 +160,8 @@ export function createChat({ config, transport, store, view, t, context, env, em
   }
 
   async function runCommands(done, token) {
-    for (const command of done.commands || []) {
+    // The BFF passes at most five; a reply asking for more is probing the page, not helping.
+    for (const command of (done.commands || []).slice(0, 5)) {
       const outcome = await runCommand(command, env);
       if (outcome.result === "ignored") {
         console.warn("[repchat] ignored an unknown command", command && command.type);
@@ -231,8 +234,8 @@ export function createChat({ config, transport, store, view, t, context, env, em
       const token = await ensureSession();
       let dropped = !!resumed;
       if (!resumed) {
-        const body = { content: text, uiContext: context.ui() };
-        if (!state.scanSent) body.scanContext = context.scan();
+        const body = { content: text, uiContext: await context.ui() };
+        if (!state.scanSent) body.scanContext = await context.scan();
         try {
           await transport.sendMessage(token, body, onEvent, controller.signal);
         } catch (error) {

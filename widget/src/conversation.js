@@ -25,7 +25,7 @@ import { createTransport } from "./transport.js";
  * @property {ChatConfig & {base: string, title?: string, subtitle?: string, avatar?: string}} config
  * @property {Store} store
  * @property {string} key the storage key, also the name of the tabs' channel
- * @property {{ui: () => object, scan: () => object}} context
+ * @property {{ready: () => Promise<void>, ui: () => Promise<object>, scan: () => Promise<object>}} context
  * @property {Env} env
  * @property {(name: string, detail?: unknown) => void} emit
  */
@@ -53,6 +53,7 @@ export function mountConversation(options) {
       send: (text) => chat.send(text),
       stop: () => chat.stop(),
       open: () => {
+        options.context.ready(); // what counts as secret, before the visitor's first message
         chat.remember({ open: true });
         emit("open");
       },

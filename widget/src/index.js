@@ -29,6 +29,7 @@ function readConfig(script, win) {
     base,
     site: data.site || "default",
     profile: data.profile,
+    landing: data.landing,
     position: data.position === "left" || data.position === "right" ? data.position : "",
     accent: /^#[0-9a-f]{3,8}$|^rgb|^hsl/i.test(data.accent || "") ? data.accent || "" : "",
     greeting: data.greeting,

@@ -2,11 +2,12 @@
 // The widget on a page: its host element and launcher, page-context
 // tracking, and the conversation UI mounted when first needed (idle time,
 // or at once when the visitor or the host page asks for it).
-import { capContext, cleanPage, collectForms, scanContext, trackClicks } from "./context.js";
+import { capContext, cleanPage, collectForms, scanContext, trackClicks, useRules } from "./context.js";
 import { mountConversation } from "./conversation.js";
 import { createFrame } from "./launcher.js";
 import { createStore, storageKey } from "./storage.js";
 import { isRtl } from "./strings.js";
+import { fetchRules } from "./transport.js";
 
 /** @typedef {import("./conversation.js").Conversation} Conversation */
 /** @typedef {import("./strings.js").Translate} Translate */
@@ -17,6 +18,7 @@ import { isRtl } from "./strings.js";
  * @property {string} base the BFF's URL, from the script's own src
  * @property {string} site
  * @property {string} [profile]
+ * @property {string} [landing]
  * @property {string} position
  * @property {string} accent
  * @property {string} [greeting]
@@ -84,15 +86,30 @@ export function mount({ win, doc, config, lang, t, version, emit }) {
 
   const key = storageKey(config.base, config.site);
   const store = createStore(key);
+  // Which names are secret is the BFF's to say: its rules are fetched once,
+  // when the panel opens or before the first message (again after a failure).
+  /** @type {Promise<void> | null} */
+  let rules = null;
+  const ready = () =>
+    (rules ||= fetchRules(config.base).then((raw) => {
+      if (raw) useRules(raw);
+      else rules = null;
+    }));
   const context = {
-    ui: () =>
-      capContext({
+    ready,
+    ui: async () => {
+      await ready();
+      return capContext({
         currentPage: cleanPage(win.location.href),
         selectedElements: clicks.list(),
         formData: collectForms(doc),
         ...extraContext,
-      }),
-    scan: () => scanContext(win, config.source),
+      });
+    },
+    scan: async () => {
+      await ready();
+      return scanContext(win, config.source);
+    },
   };
   const env = {
     doc, win, host, handlers,

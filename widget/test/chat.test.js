@@ -244,7 +244,7 @@ test("commands run through the guards and the transcript says what happened", as
   chat.send("pricing?");
   await settled(view);
   await new Promise((resolve) => setTimeout(resolve, 5));
-  assert.deepEqual(summary(view).slice(-2), [["note", 'blocked {"target":"navigate to https://evil.example"}'], ["note", 'navigated {"target":"/pricing"}']]);
+  assert.deepEqual(summary(view).slice(-2), [["note", 'blocked {"target":"navigate"}'], ["note", 'navigated {"target":"/pricing"}']]);
   assert.deepEqual(events.filter(([name]) => name === "navigate"), [["navigate", "https://shop.example/pricing"]]);
   assert.deepEqual(transport.calls.commands.map((c) => c.result), ["executed"]);
 });
@@ -318,6 +318,22 @@ test("another tab of the site mirrors the conversation and can stop it", async (
   await new Promise((resolve) => setTimeout(resolve, 5));
   assert.equal(reader.view.busy, false);
   assert.deepEqual(summary(reader.view).at(-1), ["reply", "", "stopped"]);
+});
+
+test("a tab takes only well-formed ops from the channel", async () => {
+  const [one, two] = channelPair();
+  const reader = setup({ channel: two });
+  reader.chat.restore();
+  const before = JSON.stringify(summary(reader.view));
+  for (const data of [{ op: "note", args: [{ toString: () => "x" }] }, { op: "note", args: ["a", "b", "c"] },
+    { op: "note", args: "text" }, { op: 42 }, { op: "note", args: ["x".repeat(200000)] }, null, "note"]) {
+    one.postMessage(data);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(JSON.stringify(summary(reader.view)), before);
+  one.postMessage({ op: "note", args: ["from the other tab"] });
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(summary(reader.view).at(-1), ["note", "from the other tab"]);
 });
 
 test("a full context is compacted into a recap after the reply", async () => {
