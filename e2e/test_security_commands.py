@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import Stack
-from .test_widget import W, open_chat, send, wait_reply
+from .stack import Stack
+from .widget_page import W, open_chat, send, wait_reply
 
 pytestmark = pytest.mark.e2e
 FILL = "Please fill the form, my email is ana@lima.example and my name is Ana Lima"

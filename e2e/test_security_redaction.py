@@ -22,12 +22,13 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from bff.app import create_app
+from bff.dev.processes import listening_socket
 from bff.dev.server import BackgroundServer
-from tests.conftest import RunningEmulator, bff_settings
 from tests.security.vectors import VECTORS, batches
+from tests.servers import RunningEmulator, bff_settings
 
-from .conftest import Stack, free_port
-from .test_widget import open_chat, send, wait_reply
+from .stack import Stack, url_of
+from .widget_page import open_chat, send, wait_reply
 
 pytestmark = pytest.mark.e2e
 SECRET_QUERY = "&".join(f"{name}=q{i}" for i, name in enumerate(VECTORS["secret_params"]))
@@ -64,16 +65,16 @@ class Shop:
 
 @pytest.fixture(scope="module")
 def shop(stack: Stack) -> Iterator[Shop]:
-    port, shop_port = free_port(), free_port()
-    bff_url, shop_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{shop_port}"
+    bff_sock, shop_sock = listening_socket(), listening_socket()
+    bff_url, shop_url = url_of(bff_sock), url_of(shop_sock)
     running = Shop(shop_url, bff_url, stack.emulator, {})
 
     async def checkout(request: Request) -> HTMLResponse:
         return HTMLResponse(checkout_page(bff_url, running.kept))
 
     settings = bff_settings(stack.emulator.url, public_url=bff_url, allowed_origins=(shop_url,))
-    servers = [BackgroundServer(create_app(settings), port=port),
-               BackgroundServer(Starlette(routes=[Route("/checkout", checkout)]), port=shop_port)]
+    servers = [BackgroundServer(create_app(settings), sock=bff_sock),
+               BackgroundServer(Starlette(routes=[Route("/checkout", checkout)]), sock=shop_sock)]
     for server in servers:
         server.start()
     yield running

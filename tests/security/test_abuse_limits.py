@@ -24,7 +24,7 @@ from starlette.routing import Route
 from bff.app import create_app
 from bff.ratelimit import address_key
 from bff.dev.server import BackgroundServer
-from tests.conftest import ORIGIN, Chat, RunningEmulator, bff_settings
+from tests.servers import ORIGIN, Chat, RunningEmulator, bff_settings
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from bff.dev.server import BackgroundServer
-from tests.conftest import Chat
+from tests.servers import Chat
 
 from .upstream import scripted_upstream
 

@@ -9,7 +9,7 @@ import time
 
 import httpx
 
-from tests.conftest import Chat, RunningEmulator
+from tests.servers import Chat, RunningEmulator
 
 
 def server_command(chat: Chat) -> dict:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from bff.app import create_app
 from bff.dev.server import BackgroundServer
-from tests.conftest import ORIGIN, RunningEmulator, bff_settings
+from tests.servers import ORIGIN, RunningEmulator, bff_settings
 
 DEMO_PROFILE = (Path(__file__).resolve().parents[2] / "bff" / "profiles" / "demo.toml").read_text()
 

@@ -17,7 +17,7 @@ import pytest
 
 from bff.app import create_app
 from bff.dev.server import BackgroundServer
-from tests.conftest import bff_settings
+from tests.servers import bff_settings
 
 from ..processes import bff_process, emulator_process
 

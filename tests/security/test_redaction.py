@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.conftest import Chat, RunningEmulator
+from tests.servers import Chat, RunningEmulator
 
 from .vectors import VECTORS, batches
 

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from bff.dev.server import BackgroundServer
-from tests.conftest import Chat
+from tests.servers import Chat
 
 from ..processes import KEY, ORIGIN, bff_process
 
