@@ -91,7 +91,7 @@ def test_qr_rendering_keeps_a_replys_token_gaps_steady():
     print(f"one maximum QR: {one_render * 1000:.0f} ms CPU; {rendered_meanwhile} codes rendered meanwhile; "
           f"token gaps p50/p90/p99/max, quiet: {figures(quiet)}, {steady(quiet):.0%} steady; "
           f"loaded: {figures(loaded)}, {steady(loaded):.0%} steady")
-    assert rendered_meanwhile >= 12
+    assert rendered_meanwhile >= 6  # codes were being drawn throughout the reply (more when the machine is idle)
     # Measured here: renders on the loop bunch tokens up (median gap 0 ms, 0 % steady, gaps up to
     # 0.8 s); off the loop the reply keeps its pace (median 20 ms, 100 % steady, as when quiet).
     assert percentile(loaded, 0.5) >= 0.01
