@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from .page_context import clean_scan_context, clean_ui_context
 from .errors import ApiError
+from .logs import Once
 from .stream.response import EventStreamResponse
 from .origins import OriginPolicy
 from .parsing import ascii_int
@@ -95,6 +96,7 @@ class ChatApi:
         self.profiles = profiles or {}
         self.hub = hub or StreamHub()
         self.limits = limits or RateLimits(settings)
+        self._misconfigured = Once(log)
 
     def routes(self) -> list[Route]:
         return [
@@ -111,7 +113,13 @@ class ChatApi:
         if not origin:
             raise ApiError("origin_missing")
         if not self.origins.allows(origin):
-            raise ApiError("origin_not_allowed", f"The origin {origin} may not use this chat.")
+            self.origins.refused(origin)
+            # Readable by the refused page, so its widget can say why (see origins.CorsMiddleware).
+            raise ApiError(
+                "origin_not_allowed",
+                f"The origin {origin} may not use this chat: add it to REPCHAT_ALLOWED_ORIGINS on the BFF.",
+                headers={"Access-Control-Allow-Origin": origin, "Vary": "Origin"},
+            )
         return origin
 
     def _visitor(self, request: Request) -> Visitor:
@@ -142,13 +150,17 @@ class ChatApi:
         body = await read_json(request, self.settings.max_body_bytes)
         site = body.get("site", "default")
         if not isinstance(site, str) or not _SITE.fullmatch(site):
+            self._misconfigured.warning(
+                f"site:{origin}", "refused a chat from %s: its script tag's data-site is not 1 to 64 letters, "
+                "digits, '.', '-' or '_'", origin[:200],
+            )
             raise ApiError("invalid_site")
         # Only a landing page the BFF served can say a visit came from a printed code:
         # its signed ticket, not the page's scanContext, decides whether a scan is recorded.
         landing = self.issuer.read_landing(body.get("landing"))
         profile_id = self._profile_id(landing.slug if landing else body.get("profile"))
         scan = clean_scan_context(body.get("scanContext")) or {}
-        session_id = await self.upstream.create_session(profile_id)
+        session_id = await self._upstream_session(profile_id)
         arrival = "qr_scan" if landing and landing.source == "qr_scan" else ""
         token, expires = self.issuer.issue(Visitor(session_id, site, origin, arrival))
         expires_at = dt.datetime.fromtimestamp(expires, dt.UTC).isoformat().replace("+00:00", "Z")
@@ -160,9 +172,29 @@ class ChatApi:
             task = BackgroundTask(self.upstream.record_scan, profile_id, record)
         return JSONResponse({"token": token, "expiresAt": expires_at, "site": site}, status_code=201, background=task)
 
+    async def _upstream_session(self, profile_id: str) -> str:
+        """A new upstream session; an upstream that does not know the profile is the owner's to fix, and logged."""
+        try:
+            return await self.upstream.create_session(profile_id)
+        except ApiError as exc:
+            if exc.code != "session_not_found":
+                raise
+            self._misconfigured.warning(
+                f"profile:{profile_id}",
+                "the upstream does not know profile %r (404 on POST /chat/sessions): set REPCHAT_PROFILE_ID, or the "
+                "id in the profile file, to a profile id of your upstream account",
+                profile_id,
+            )
+            raise ApiError("profile_unknown", f"The chat service has no profile {profile_id!r}.") from None
+
     def _profile_id(self, requested: Any) -> str:
         """The upstream profile for a new session: a configured one the page names, else the default."""
         if requested is None:
+            if not self.settings.profile_id:
+                self._misconfigured.warning(
+                    "profile:", "a chat was started without a profile: set REPCHAT_PROFILE_ID (`repchat check` says why)"
+                )
+                raise ApiError("profile_missing")
             return self.settings.profile_id
         profile = self.profiles.get(requested) if isinstance(requested, str) else None
         if profile is None:

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
@@ -18,12 +17,12 @@ from starlette.types import ASGIApp
 from . import __version__
 from .api import ChatApi
 from .errors import ApiError, api_error_handler
-from .origins import OriginPolicy
+from .origins import CorsMiddleware, OriginPolicy
 from .landing import Landing
-from .demo_site import DemoSite
+from .demo_site import demo_routes
 from .page_templates import template_env
 from .widget_asset import widget_routes
-from .profiles import load_profiles
+from .profiles import default_profile_id, site_profiles
 from .metrics import Metrics
 from .ratelimit import RateLimits
 from .stream.mirror import Shared
@@ -43,9 +42,10 @@ async def healthz(request: Request) -> JSONResponse:
 
 def create_app(settings: Settings) -> Starlette:
     """The BFF as an ASGI app."""
-    origins = OriginPolicy(settings.allowed_origins or (settings.public_origin,), settings.public_origin)
+    origins = OriginPolicy(settings.allowed_origins, settings.public_origin)
     upstream = Upstream(settings)
-    profiles = load_profiles(settings.profiles_dir or None)
+    profiles = site_profiles(settings.profiles_dir, settings.demo_site)
+    settings = settings.replace(profile_id=default_profile_id(settings.profile_id, profiles))
     metrics = Metrics(settings.metrics_token)
     shared = Shared(settings.redis_url, settings.max_stream_seconds + settings.resume_grace) if settings.redis_url else None
     hub = StreamHub(
@@ -84,7 +84,6 @@ def create_app(settings: Settings) -> Starlette:
             await shared.aclose()
         await upstream.aclose()
 
-    profile = profiles.get(settings.profile_id) or next(iter(profiles.values()))
     landing = Landing(settings, profiles, template_env(), limits, issuer)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
@@ -92,19 +91,10 @@ def create_app(settings: Settings) -> Starlette:
         Route("/metrics", metrics.endpoint),
         *api.routes(),
         *widget_routes(),
-        *(DemoSite(settings, profile, template_env()).routes() if settings.demo_site else []),
+        *demo_routes(settings, profiles.get(settings.profile_id), template_env()),
         *landing.routes(),
     ]
-    middleware = [
-        Middleware(
-            CORSMiddleware,
-            allow_origin_regex=origins.regex,
-            allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "last-event-id"],
-            expose_headers=["retry-after", "x-repchat-version"],
-            max_age=600,
-        )
-    ]
+    middleware = [Middleware(CorsMiddleware, policy=origins)]
     app = Starlette(
         routes=routes,
         middleware=middleware,

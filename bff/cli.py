@@ -8,6 +8,8 @@ re-import this module) never load either.
 from __future__ import annotations
 
 import argparse
+import logging
+import logging.config
 import os
 import secrets
 import socket
@@ -18,17 +20,21 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from . import __version__
+from .checks import Finding, run_checks
 from .errors import ApiError
+from .listen import free_port, lan_address, port_problem
 from .logs import log_config
-from .profiles import load_profiles
+from .profiles import ProfileError, load_profiles, site_profiles
 from .protocol import HeaderDeadlineProtocol
 from .qr import landing_url, options_from, render
-from .settings import SettingsError, load_settings
+from .settings import Settings, SettingsError, load_settings, public_url_problem
 
 if TYPE_CHECKING:
     from .emulator import EmulatorConfig
 
 DEMO_ORIGINS = "http://localhost:*,http://127.0.0.1:*"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+log = logging.getLogger("repchat.check")
 
 
 def _run_uvicorn(app: Any, fd: int | None, **options: Any) -> None:
@@ -50,9 +56,8 @@ def _run_uvicorn(app: Any, fd: int | None, **options: Any) -> None:
         uvicorn.Server(config).run(sockets=[sock])
 
 
-def _serve_bff(args: argparse.Namespace) -> None:
+def _serve_bff(args: argparse.Namespace, settings: Settings) -> None:
     """Run the BFF from the environment (so every worker process reads the same settings)."""
-    settings = load_settings()
     _run_uvicorn(
         "bff.app:create_app_from_env",
         args.fd,
@@ -90,12 +95,43 @@ def _emulator_config(args: argparse.Namespace, api_key: str) -> EmulatorConfig:
     )
 
 
+def _port_taken(command: str, args: argparse.Namespace) -> bool:
+    """Say so in one plain line, before any banner, when the server could not listen (never with --fd)."""
+    problem = "" if args.fd is not None else port_problem(args.host, args.port)
+    if problem:
+        print(f"repchat {command}: {problem}", file=sys.stderr)
+    return bool(problem)
+
+
+def _demo_public_url(args: argparse.Namespace) -> tuple[str, str]:
+    """The address the demo's links and QR codes use, and a note when a phone could not open it."""
+    given = args.public_url or os.environ.get("REPCHAT_PUBLIC_URL", "")
+    if given:
+        return given, ""
+    if args.host in LOOPBACK:
+        return f"http://{args.host}:{args.port}", ""
+    host = args.host if args.host not in ("0.0.0.0", "::", "") else lan_address()
+    if not host:
+        return (f"http://127.0.0.1:{args.port}",
+                "no local network address found: give --public-url http://ADDRESS:PORT for phones")
+    return f"http://{host}:{args.port}", ""
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.port == 0 and args.fd is None:  # "any free port": pick it now, so the banner, links and QR codes can name it
+        args.port = free_port(args.host)
+    if _port_taken("demo", args):
+        return 1
     env = os.environ
-    public_url = env.get("REPCHAT_PUBLIC_URL") or f"http://{args.host}:{args.port}"
+    public_url, note = _demo_public_url(args)
+    problem = public_url_problem(public_url)
+    if problem:
+        print(f"repchat demo: --public-url {problem}", file=sys.stderr)
+        return 2
     env["REPCHAT_PUBLIC_URL"] = public_url
-    env.setdefault("REPCHAT_ALLOWED_ORIGINS", f"{public_url},{DEMO_ORIGINS}")
+    env.setdefault("REPCHAT_ALLOWED_ORIGINS", DEMO_ORIGINS)
     env.setdefault("REPCHAT_SECRET_KEYS", secrets.token_urlsafe(32))
+    env.setdefault("REPCHAT_DEMO_SITE", "true")
     emulator = None
     if env.get("REPCHAT_UPSTREAM_URL"):
         upstream = f"{env['REPCHAT_UPSTREAM_URL']} (from REPCHAT_UPSTREAM_URL)"
@@ -110,43 +146,68 @@ def cmd_demo(args: argparse.Namespace) -> int:
         upstream = f"the embedded emulator at {emulator.url} (no account needed)"
     try:
         settings = load_settings()
-    except SettingsError as exc:
+        profiles = site_profiles(settings.profiles_dir, settings.demo_site)
+    except (SettingsError, ProfileError) as exc:
         print(f"repchat demo: {exc}", file=sys.stderr)
         return 2
-    profile = next(iter(load_profiles(settings.profiles_dir or None).values()))
     print(f"repchat {__version__} demo")
     print(f"  open      {public_url}/demo")
-    print(f"  QR page   {landing_url(public_url, profile.slug, 'demo')}")
-    print(f"  QR code   {public_url}/r/{profile.slug}/qr.svg?c=demo  (poster: /r/{profile.slug}/poster?c=demo)")
+    for profile in {profile.id: profile for profile in profiles.values()}.values():
+        print(f"  QR page   {landing_url(public_url, profile.slug, 'demo')}")
+        print(f"  QR code   {public_url}/r/{profile.slug}/qr.svg?c=demo  (poster: /r/{profile.slug}/poster?c=demo)")
+    if args.host not in LOOPBACK:
+        print(f"  phones    {note or f'open {public_url} on the same network (scan a QR code above)'}")
     print(f"  API       {public_url}/v1/session")
     print(f"  upstream  {upstream}")
     sys.stdout.flush()
     try:
-        _serve_bff(args)
+        _serve_bff(args, settings)
     finally:
         if emulator:
             emulator.stop()
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def _findings(args: argparse.Namespace) -> tuple[Settings | None, list[Finding]]:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"repchat serve: {exc}", file=sys.stderr)
+        return None, [Finding("fatal", "settings", str(exc))]
+    return settings, run_checks(settings, args.workers)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Print the checklist for the configuration `repchat serve` would run with."""
+    _, findings = _findings(args)
+    print("repchat check: the configuration `repchat serve` reads (REPCHAT_* and REPCHAT_CONFIG)")
+    for finding in findings:
+        print(f"  {finding.line()}")
+    fatal = sum(finding.level == "fatal" for finding in findings)
+    warnings = sum(finding.level == "warn" for finding in findings)
+    if fatal:
+        print(f"not ready: {fatal} problem(s) would stop `repchat serve`, {warnings} warning(s)")
+        return 1
+    print(f"ready for `repchat serve`, {warnings} warning(s)")
+    return 1 if args.strict and warnings else 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    if _port_taken("serve", args):
+        return 1
+    settings, findings = _findings(args)
+    fatal = [finding for finding in findings if finding.level == "fatal"]
+    if fatal or settings is None:
+        for finding in fatal:
+            print(f"repchat serve: {finding.topic}: {finding.text}", file=sys.stderr)
+        print("repchat serve: not started (`repchat check` lists every check)", file=sys.stderr)
         return 2
-    missing = settings.missing_for_production()
-    if missing:
-        print(
-            f"repchat serve: cannot start without {', '.join(missing)}.\n"
-            "Set them in the environment (or the file named by REPCHAT_CONFIG); "
-            "`repchat demo` runs without any of them.",
-            file=sys.stderr,
-        )
-        return 2
+    logging.config.dictConfig(log_config(settings.log_level, settings.log_format, [settings.upstream_api_key]))
+    for finding in findings:
+        if finding.level == "warn":
+            log.warning("%s: %s", finding.topic, finding.text)
     print(f"repchat {__version__}: serving on {_address(args)}, upstream {settings.upstream_url}")
     sys.stdout.flush()
-    _serve_bff(args)
+    _serve_bff(args, settings)
     return 0
 
 
@@ -157,6 +218,8 @@ def _address(args: argparse.Namespace) -> str:
 def cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator import create_emulator
 
+    if _port_taken("emulator", args):
+        return 1
     config = _emulator_config(args, args.api_key)
     print(f"repchat emulator on {_address(args)}  (X-API-Key: {args.api_key})")
     sys.stdout.flush()
@@ -182,11 +245,19 @@ def cmd_qr(args: argparse.Namespace) -> int:
     if not public_url:
         print("repchat qr: give --public-url or set REPCHAT_PUBLIC_URL (the address the code opens).", file=sys.stderr)
         return 2
+    problem = public_url_problem(public_url)
+    if problem:
+        print(f"repchat qr: the public URL {problem}", file=sys.stderr)
+        return 2
     kind = args.output.rsplit(".", 1)[-1].lower()
     if kind not in ("svg", "png"):
         print("repchat qr: the output file must end in .svg or .png", file=sys.stderr)
         return 2
-    profiles = load_profiles(os.environ.get("REPCHAT_PROFILES_DIR") or None)
+    try:
+        profiles = load_profiles(os.environ.get("REPCHAT_PROFILES_DIR") or None)
+    except ProfileError as exc:
+        print(f"repchat qr: {exc}", file=sys.stderr)
+        return 2
     if args.slug not in profiles:
         print(f"repchat qr: no profile with slug {args.slug!r} (known: {', '.join(sorted(profiles))})", file=sys.stderr)
         return 2
@@ -219,17 +290,28 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--delay", type=float, default=0.3, help="emulator: seconds before the first token")
         sub.add_argument("--gap", type=float, default=0.03, help="emulator: seconds between tokens")
 
+    def workers_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--workers", type=int, default=1, help="worker processes (default 1; share state with "
+                         "REPCHAT_REDIS_URL when more)")
+
     demo = commands.add_parser("demo", help="the BFF and the embedded emulator, with the demo site")
     server_options(demo, 8000)
-    demo.add_argument("--workers", type=int, default=1)
+    workers_option(demo)
+    demo.add_argument("--public-url", default="", help="the address phones open (default: this machine's network "
+                      "address when --host is not loopback)")
     demo.add_argument("--emulator-port", type=int, default=0, help="emulator port (default: any free port)")
     timing_options(demo)
     demo.set_defaults(run=cmd_demo)
 
     serve = commands.add_parser("serve", help="the BFF alone, against a real upstream")
     server_options(serve, 8000)
-    serve.add_argument("--workers", type=int, default=1)
+    workers_option(serve)
     serve.set_defaults(run=cmd_serve)
+
+    check = commands.add_parser("check", help="check the configuration `serve` would run with, one line per check")
+    workers_option(check)
+    check.add_argument("--strict", action="store_true", help="exit non-zero on warnings too")
+    check.set_defaults(run=cmd_check)
 
     emulator = commands.add_parser("emulator", help="the upstream emulator alone, for integrators")
     server_options(emulator, 8100)

@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute, Route
 
 from . import __version__
 from .page_templates import PAGE_HEADERS
-from .profiles import Profile
+from .profiles import Profile, load_profiles
 from .settings import Settings
 
 
@@ -36,3 +36,10 @@ class DemoSite:
 
     def routes(self) -> list[BaseRoute]:
         return [Route(path, self.page) for path in self.PAGES]
+
+
+def demo_routes(settings: Settings, profile: Profile | None, env: Environment) -> list[BaseRoute]:
+    """The demo site's routes when REPCHAT_DEMO_SITE is on (`repchat demo`), else none: /demo is a 404."""
+    if not settings.demo_site:
+        return []
+    return DemoSite(settings, profile or next(iter(load_profiles().values())), env).routes()

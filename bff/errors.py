@@ -1,8 +1,10 @@
 """Every way a request or a reply can end badly: one catalogue of codes, and the error type.
 
 `CODES` is the one list of the machine codes the BFF sends, each with its
-HTTP status, whether retrying can help, and the plain sentence a visitor
-reads. Before a stream starts a failure is an `ApiError` (a JSON error with
+HTTP status, whether retrying can help, and its message: for the site's
+owner, naming the setting to change where there is one (the widget shows it
+in the browser console; visitors read the widget's own sentence for the code,
+in their language, see widget/src/errors.js). Before a stream starts a failure is an `ApiError` (a JSON error with
 that status); after, the same fields travel as the reply's `error` event
 (`error_event`). Add a code here, never a status or message at the call site.
 An upstream `error` event keeps its code when the catalogue knows it, and always
@@ -32,7 +34,8 @@ CODES: dict[str, Code] = {
     "body_too_large": Code(413, False, "The request body is too large."),
     "context_too_large": Code(413, False, "The page context is too large."),
     "invalid_context": Code(422, False, "The page context is not valid."),
-    "invalid_site": Code(422, False, "site must be 1 to 64 letters, digits, dots, dashes or underscores."),
+    "invalid_site": Code(422, False, "site (the script tag's data-site) must be 1 to 64 letters, digits, dots, "
+                              "dashes or underscores."),
     "invalid_profile": Code(422, False, "profile must name a configured Representative."),
     "invalid_content": Code(422, False, "content must be a non-empty string."),
     "message_too_long": Code(422, False, "The message is too long."),
@@ -43,7 +46,7 @@ CODES: dict[str, Code] = {
     "unknown_command": Code(422, False, "command must be one this conversation was sent, unchanged."),
     # Who is asking
     "origin_missing": Code(403, False, "The request has no Origin header."),
-    "origin_not_allowed": Code(403, False, "This site may not use this chat."),
+    "origin_not_allowed": Code(403, False, "This site may not use this chat: add its origin to REPCHAT_ALLOWED_ORIGINS."),
     "origin_mismatch": Code(403, False, "The visitor token was issued to another origin."),
     "token_missing": Code(401, False, "A visitor token is required (Authorization: Bearer)."),
     "token_invalid": Code(401, False, "The visitor token is not valid."),
@@ -56,15 +59,19 @@ CODES: dict[str, Code] = {
     "session_not_found": Code(404, False, "This conversation no longer exists."),
     "stream_gone": Code(410, False, "That reply can no longer be resumed."),
     "public_url_missing": Code(503, False, "Set REPCHAT_PUBLIC_URL so QR codes point to this server."),
+    "public_url_invalid": Code(503, False, "REPCHAT_PUBLIC_URL must be an absolute http(s) URL without query or fragment."),
+    # How this BFF is set up (the owner's to fix; `repchat check` says how)
+    "profile_missing": Code(503, False, "No profile is configured for this chat: set REPCHAT_PROFILE_ID."),
+    "profile_unknown": Code(503, False, "The chat service does not know this chat's profile: set REPCHAT_PROFILE_ID."),
     # Limits of this server
     "rate_limited": Code(429, True, "Too many requests; please wait a moment."),
     "too_many_streams": Code(429, True, "A reply is still being written; wait for it or stop it."),
     "busy": Code(503, True, "The chat is very busy right now; please retry in a moment."),
     "shutting_down": Code(503, True, "This server is restarting; please retry."),
     # The upstream chat service (401/403 from it mean our key is wrong: never a visitor's 401)
-    "upstream_auth": Code(502, False, "The chat service is misconfigured."),
+    "upstream_auth": Code(502, False, "The chat service refused the BFF's API key: set REPCHAT_UPSTREAM_API_KEY."),
     "upstream_error": Code(502, True, "The chat service failed to answer."),
-    "upstream_unreachable": Code(502, True, "The chat service cannot be reached."),
+    "upstream_unreachable": Code(502, True, "The chat service cannot be reached: check REPCHAT_UPSTREAM_URL."),
     "upstream_unavailable": Code(503, True, "The chat service is unavailable."),
     "upstream_timeout": Code(504, True, "The chat service timed out."),
     # A reply that had started (sent as its `error` event)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from pathlib import Path
 
 from jinja2 import Environment
@@ -21,14 +20,13 @@ from starlette.routing import BaseRoute, Route
 
 from . import __version__
 from .errors import ApiError
-from .profiles import Profile
+from .profiles import SLUG, Profile
 from .qr import CAMPAIGN, Renderer, campaign_from, landing_url, options_from
 from .ratelimit import RateLimits, client_address
-from .settings import Settings
+from .settings import Settings, public_url_problem
 from .visitor_tokens import LandingVisit, TokenIssuer
 from .vcard import content_disposition, vcard
 
-SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 STATIC_DIR = Path(__file__).parent / "static"
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 PAPERS = ("a4", "letter")
@@ -69,8 +67,12 @@ class Landing:
         }
 
     def _public_url(self) -> str:
+        """The address printed codes open; a 503 that names the setting when it is missing or unusable."""
         if not self.settings.public_url:
             raise ApiError("public_url_missing")
+        problem = public_url_problem(self.settings.public_url)
+        if problem:
+            raise ApiError("public_url_invalid", f"REPCHAT_PUBLIC_URL {problem}.")
         return self.settings.public_url.rstrip("/")
 
     def _profile(self, request: Request) -> Profile | None:
@@ -119,7 +121,7 @@ class Landing:
         url = landing_url(self._public_url(), profile.slug, campaign)
         options = options_from({"c": campaign, "ecl": "Q", "scale": "10", "border": "4"})
         await self.limits.hit("qr_per_ip", client_address(request, self.settings.ipv6_prefix))
-        svg = (await self.codes.render(url, options, "svg")).decode()
+        svg = (await self.codes.render(url, options, "svg", scalable=True)).decode()
         html = self.env.get_template("poster.html").render(
             profile=profile, css=Markup(self.poster_css), svg=Markup(svg), url=url, paper=paper, version=__version__,
         )

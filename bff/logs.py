@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,8 +54,26 @@ class PlainFormatter(MaskingFormatter):
         return self.mask(super().format(record))
 
 
+class Once:
+    """Logs a warning the first time each key is seen: an owner learns of a problem without a line per request."""
+
+    def __init__(self, logger: logging.Logger, limit: int = 1000) -> None:
+        self.logger = logger
+        self.limit = limit  # beyond this many distinct keys, a flood has said enough
+        self.seen: set[str] = set()
+
+    def warning(self, key: str, message: str, *args: object) -> None:
+        if key in self.seen or len(self.seen) >= self.limit:
+            return
+        self.seen.add(key)
+        self.logger.warning(message, *args)
+
+
 def log_config(level: str, fmt: str, secrets: list[str]) -> dict[str, Any]:
-    """A logging dictConfig for uvicorn and repchat, in JSON (`fmt="json"`) or plain text."""
+    """A logging dictConfig for uvicorn and repchat: JSON (`fmt="json"`), plain text, or
+    `auto`: plain text when stderr is a terminal (a person reads it), JSON otherwise (a collector does)."""
+    if fmt == "auto":
+        fmt = "plain" if sys.stderr.isatty() else "json"
     formatter: dict[str, Any] = {
         "()": f"{__name__}.{'JsonFormatter' if fmt == 'json' else 'PlainFormatter'}",
         "secrets": [secret for secret in secrets if secret],

@@ -109,11 +109,11 @@ class Renderer:
         self.size = size
         self.max_pending = max_pending
         self.pending = 0
-        self.cache: OrderedDict[tuple[str, QrOptions, str], bytes] = OrderedDict()
+        self.cache: OrderedDict[tuple[str, QrOptions, str, bool], bytes] = OrderedDict()
         self._pool: ProcessPoolExecutor | None = None
 
-    async def render(self, url: str, options: QrOptions, kind: str) -> bytes:
-        key = (url, options, kind)
+    async def render(self, url: str, options: QrOptions, kind: str, scalable: bool = False) -> bytes:
+        key = (url, options, kind, scalable)
         body = self.cache.get(key)
         if body is not None:
             self.cache.move_to_end(key)
@@ -128,7 +128,7 @@ class Renderer:
             )
         self.pending += 1
         try:
-            body = await asyncio.get_running_loop().run_in_executor(self._pool, render, url, options, kind)
+            body = await asyncio.get_running_loop().run_in_executor(self._pool, render, url, options, kind, scalable)
         except BrokenProcessPool:
             self._pool = None  # the next code starts a fresh process
             raise ApiError("busy", "The code could not be drawn; please retry.") from None
@@ -145,11 +145,11 @@ class Renderer:
             self._pool = None
 
 
-def render(url: str, options: QrOptions, kind: str) -> bytes:
-    """The code as `svg` or `png` bytes."""
+def render(url: str, options: QrOptions, kind: str, scalable: bool = False) -> bytes:
+    """The code as `svg` or `png` bytes; a `scalable` SVG has a viewBox and no size, so CSS sizes it (the poster)."""
     code = segno.make(url, error=options.level.lower(), micro=False, boost_error=False)
     out = io.BytesIO()
     light = None if options.light == "transparent" else options.light
-    extra = {"xmldecl": False, "svgns": True, "title": "QR code", "nl": False} if kind == "svg" else {}
+    extra = {"xmldecl": False, "svgns": True, "title": "QR code", "nl": False, "omitsize": scalable} if kind == "svg" else {}
     code.save(out, kind=kind, scale=options.scale, border=options.border, dark=options.dark, light=light, **extra)
     return out.getvalue()

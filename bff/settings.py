@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PREFIX = "REPCHAT_"
 
@@ -34,7 +35,7 @@ class Settings:
     secret_keys: tuple[str, ...] = field(default=(), repr=False)
     allowed_origins: tuple[str, ...] = ()
     navigate_origins: tuple[str, ...] = ()
-    profile_id: str = "demo"
+    profile_id: str = ""
     public_url: str = ""
     token_ttl: int = 24 * 3600
     heartbeat: float = 15.0
@@ -66,31 +67,49 @@ class Settings:
     max_connections: int = 10000
     metrics_token: str = field(default="", repr=False)
     trusted_proxies: str = "127.0.0.1"
-    log_format: str = "json"
+    log_format: str = "auto"
     log_level: str = "info"
     access_log: bool = True
-    demo_site: bool = True
+    demo_site: bool = False
     profiles_dir: str = ""
 
     @property
     def public_origin(self) -> str:
-        """Scheme, host and port of `public_url`, or "" when none is set."""
-        if not self.public_url:
+        """Scheme, host and port of `public_url`, or "" when none (usable) is set."""
+        if not self.public_url or public_url_problem(self.public_url):
             return ""
-        scheme, _, rest = self.public_url.partition("://")
-        return f"{scheme}://{rest.split('/', 1)[0]}"
-
-    def missing_for_production(self) -> list[str]:
-        """Names of the settings `repchat serve` cannot run without."""
-        required = {
-            "REPCHAT_UPSTREAM_URL": self.upstream_url,
-            "REPCHAT_UPSTREAM_API_KEY": self.upstream_api_key,
-            "REPCHAT_SECRET_KEYS": self.secret_keys,
-        }
-        return [name for name, value in required.items() if not value]
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def public_url_problem(url: str) -> str:
+    """Why `url` cannot be the BFF's public URL (what a printed QR code opens), or "" if it can."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError as exc:
+        return f"{url!r} is not a URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} must be an absolute http(s) URL, like https://chat.example.com"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return f"{url!r} must not carry a query or fragment (the landing page's address is appended to it)"
+    return ""
+
+
+def origin_problem(origin: str) -> str:
+    """Why `origin` is not an allowed-origin pattern (`https://host[:port]` or `http://host:*`), or ""."""
+    base = origin[:-2] if origin.endswith(":*") else origin
+    try:
+        parts = urlsplit(base)
+        parts.port  # noqa: B018
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment:
+        return f"{origin!r} is not an origin: scheme and host only, like https://www.example.com (no path)"
+    return ""
 
 
 def _as_tuple(raw: Any) -> tuple[str, ...]:
@@ -154,4 +173,7 @@ def load_settings(
         for item in dataclasses.fields(Settings)
         if item.name in values
     }
-    return Settings(**typed)
+    settings = Settings(**typed)
+    if settings.log_format not in ("auto", "json", "plain"):
+        raise SettingsError(f"{PREFIX}LOG_FORMAT must be auto, json or plain, got {settings.log_format!r}")
+    return settings

@@ -95,3 +95,22 @@ def test_the_svg_code_and_the_printed_poster_decode_to_the_landing_url(page, sta
     assert decode(shot) == [f"{stack.bff}/r/maya?src=qr&c=booth-42"]
     pdf = page.pdf(format="A4", print_background=True)
     assert pdf.startswith(b"%PDF") and re.search(rb"/Count 1\b", pdf)
+
+
+@pytest.mark.parametrize("paper, size", [("a4", b"594.9"), ("letter", b"612 792")])
+def test_each_poster_prints_on_one_page_of_its_paper(page, stack: Stack, paper, size):
+    """Printed as the browser's print dialog does: the poster's own page size, and each common paper."""
+    page.goto(f"{stack.bff}/r/maya/poster?c=booth-42&paper={paper}")
+    own = page.pdf(prefer_css_page_size=True, print_background=True)
+    assert re.search(rb"/Count 1\b", own) and size in own, f"{paper}: not one page of its own size"
+    for other in ("A4", "Letter"):
+        assert re.search(rb"/Count 1\b", page.pdf(format=other)), f"{paper} poster on {other} paper"
+
+
+def test_the_poster_fits_a_phone_screen(phone, stack: Stack):
+    phone.goto(f"{stack.bff}/r/maya/poster?c=booth-42&paper=letter")
+    width = phone.evaluate("innerWidth")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= width
+    box = phone.locator(".code svg").bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width and box["width"] > width * 0.6
+    assert decode(phone.screenshot(full_page=True)) == [f"{stack.bff}/r/maya?src=qr&c=booth-42"]

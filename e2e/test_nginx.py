@@ -5,53 +5,22 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.sse_client import stream_events
-from tests.processes import ORIGIN, bff_process, emulator_process, free_port, need, wait_port
+from tests.processes import ORIGIN, bff_process, emulator_process, need, nginx_in_front
 
 pytestmark = pytest.mark.e2e
-CONF = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
 
 
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory) -> Iterator[str]:
-    nginx, openssl = need("nginx"), need("openssl")
-    work = tmp_path_factory.mktemp("nginx")
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-         "-keyout", str(work / "key.pem"), "-out", str(work / "cert.pem")],
-        check=True, capture_output=True,
-    )
     with emulator_process(gap=0.05) as emulator, bff_process(
         emulator, rate_sessions_per_ip="2/minute", trusted_proxies="127.0.0.1"
-    ) as (bff, _):
-        port = free_port()
-        site = (
-            CONF.read_text()
-            .replace("127.0.0.1:8000", bff.removeprefix("http://"))
-            .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port} ssl http2;")
-            .replace("/etc/ssl/repchat/fullchain.pem", str(work / "cert.pem"))
-            .replace("/etc/ssl/repchat/privkey.pem", str(work / "key.pem"))
-        )
-        (work / "repchat.conf").write_text(site)
-        (work / "nginx.conf").write_text(
-            f"daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log;\n"
-            f"events {{ worker_connections 1024; }}\n"
-            f"http {{ access_log off; client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;\n"
-            f"  include {work}/repchat.conf; }}\n"
-        )
-        process = subprocess.Popen([nginx, "-p", str(work), "-c", str(work / "nginx.conf")],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            wait_port(port)
-            yield f"https://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(10)
+    ) as (bff, _), nginx_in_front(bff, tmp_path_factory.mktemp("nginx")) as url:
+        yield url
 
 
 def client(source: str = "127.0.0.1") -> httpx.Client:

@@ -139,7 +139,7 @@ def test_an_upstream_fault_shows_an_error_and_retry_resends_once(page: Page, sta
     try:
         send(page, "Do you have an API?")
         error = page.locator(f"{W} .msg.error")
-        expect(error).to_contain_text("failed to answer", timeout=10_000)
+        expect(error).to_contain_text("The chat isn't answering right now.", timeout=10_000)
         expect(page.locator(f"{W} .msg.user").last).to_have_text("Do you have an API?")
         messages_before_retry = len(stack.emulator.journal("message"))
     finally:

@@ -16,22 +16,22 @@ class Fault:
     status: int  # the BFF's HTTP status: 200 means the stream started and ends with `error` (or done)
     code: str  # the error code the browser gets ("" when the reply completes)
     retryable: bool
-    widget: str  # what the visitor reads
+    widget: str  # what the visitor reads (the BFF's message goes to the console)
 
 
 # The BFF under test reads the upstream with read_timeout=1 s and max_frame_bytes=64 KiB.
 FAULTS = [
-    Fault("upstream 401", "status=401", 502, "upstream_auth", False, "The chat service is misconfigured."),
-    Fault("upstream 403", "status=403", 502, "upstream_auth", False, "The chat service is misconfigured."),
+    Fault("upstream 401", "status=401", 502, "upstream_auth", False, "The chat isn't available on this page right now."),
+    Fault("upstream 403", "status=403", 502, "upstream_auth", False, "The chat isn't available on this page right now."),
     Fault("upstream 429", "status=429", 429, "rate_limited", True, "Too many messages at once."),
-    Fault("upstream 500", "status=500", 502, "upstream_error", True, "The chat service failed to answer."),
-    Fault("upstream 502", "status=502", 502, "upstream_error", True, "The chat service failed to answer."),
-    Fault("upstream 504", "status=504", 504, "upstream_timeout", True, "The chat service timed out."),
-    Fault("timeout before the first byte", "hang=2", 504, "upstream_timeout", True, "did not answer in time"),
-    Fault("stall mid-stream past the read timeout", "stall=2@3", 200, "upstream_timeout", True, "did not answer in time"),
+    Fault("upstream 500", "status=500", 502, "upstream_error", True, "The chat isn't answering right now."),
+    Fault("upstream 502", "status=502", 502, "upstream_error", True, "The chat isn't answering right now."),
+    Fault("upstream 504", "status=504", 504, "upstream_timeout", True, "The chat isn't answering right now."),
+    Fault("timeout before the first byte", "hang=2", 504, "upstream_timeout", True, "The chat isn't answering right now."),
+    Fault("stall mid-stream past the read timeout", "stall=2@3", 200, "upstream_timeout", True, "The chat isn't answering right now."),
     Fault("dropped connection mid-stream", "drop-after=3", 200, "interrupted", True, "This reply was interrupted."),
-    Fault("error event mid-stream", "error-after=3", 200, "generation_failed", True, "could not finish this answer"),
+    Fault("error event mid-stream", "error-after=3", 200, "generation_failed", True, "Something went wrong."),
     Fault("malformed JSON frame", "malformed=2", 200, "", True, ""),
-    Fault("oversized frame", "oversized=100000", 200, "frame_too_large", False, "The reply was too large to show."),
-    Fault("connection refused", "", 502, "upstream_unreachable", True, "The chat service cannot be reached."),
+    Fault("oversized frame", "oversized=100000", 200, "frame_too_large", False, "Something went wrong."),
+    Fault("connection refused", "", 502, "upstream_unreachable", True, "The chat isn't answering right now."),
 ]

@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,8 +17,9 @@ import pytest
 from bff.dev.processes import free_port, start_bff, start_emulator, stop, wait_ready
 
 KEY = "scale-test-key"
-SECRET = "scale-test-secret"
+SECRET = "scale-test-secret-of-32-characters-or-more"
 ORIGIN = "http://site.test"
+NGINX_CONF = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
 
 
 def need(program: str) -> str:
@@ -57,8 +59,9 @@ def redis_server() -> Iterator[tuple[str, subprocess.Popen]]:
 
 
 @contextmanager
-def emulator_process(gap: float = 0.02) -> Iterator[str]:
-    emulator = start_emulator(KEY, gap=gap)
+def emulator_process(gap: float = 0.02, profiles_dir: str = "") -> Iterator[str]:
+    """`repchat emulator`, answering for the bundled profile or those in `profiles_dir`."""
+    emulator = start_emulator(KEY, gap=gap, profiles_dir=profiles_dir)
     try:
         wait_ready([emulator])
         yield emulator.url
@@ -71,8 +74,9 @@ def bff_process(
     upstream: str, log_path: str | None = None, workers: int = 1, **settings: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`repchat serve` against `upstream`, once ready (its upstream, and Redis if set, answer)."""
-    settings = {"secret_keys": SECRET, "allowed_origins": ORIGIN, "rate_sessions_per_ip": "",
-                "rate_messages_per_ip": "", "rate_calls_per_ip": "", "max_streams_per_address": "0", **settings}
+    settings = {"secret_keys": SECRET, "allowed_origins": ORIGIN, "profile_id": "demo", "public_url": "http://bff.test",
+                "rate_sessions_per_ip": "", "rate_messages_per_ip": "", "rate_calls_per_ip": "",
+                "max_streams_per_address": "0", **settings}
     api_key = settings.pop("upstream_api_key", KEY)
     with open(log_path, "wb") if log_path else nullcontext(subprocess.DEVNULL) as log:
         bff = start_bff(upstream, api_key, workers=workers, log=log, **settings)
@@ -81,6 +85,40 @@ def bff_process(
             yield bff.url, bff.process
         finally:
             stop([bff])
+
+
+@contextmanager
+def nginx_in_front(bff: str, work: Path) -> Iterator[str]:
+    """Debian's nginx with deploy/nginx.conf as documented, TLS on a free loopback port, proxying to `bff`."""
+    nginx, openssl = need("nginx"), need("openssl")
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-keyout", str(work / "key.pem"), "-out", str(work / "cert.pem")],
+        check=True, capture_output=True,
+    )
+    port = free_port()
+    site = (
+        NGINX_CONF.read_text()
+        .replace("127.0.0.1:8000", bff.removeprefix("http://"))
+        .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port} ssl http2;")
+        .replace("/etc/ssl/repchat/fullchain.pem", str(work / "cert.pem"))
+        .replace("/etc/ssl/repchat/privkey.pem", str(work / "key.pem"))
+    )
+    (work / "repchat.conf").write_text(site)
+    (work / "nginx.conf").write_text(
+        f"daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log;\n"
+        f"events {{ worker_connections 1024; }}\n"
+        f"http {{ access_log off; client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;\n"
+        f"  include {work}/repchat.conf; }}\n"
+    )
+    process = subprocess.Popen([nginx, "-p", str(work), "-c", str(work / "nginx.conf")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port)
+        yield f"https://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def journal(emulator: str) -> list[dict]:

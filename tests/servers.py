@@ -50,6 +50,7 @@ def bff_settings(upstream_url: str, **overrides: Any) -> Settings:
         secret_keys=("test-secret-1",),
         allowed_origins=(ORIGIN, "http://localhost:*"),
         public_url="http://bff.test",
+        demo_site=True,  # the bundled demo profile and its landing page /r/maya
         heartbeat=15.0,
         # Tests make many sessions from one address; the limits have tests of their own.
         rate_sessions_per_ip="",

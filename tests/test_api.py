@@ -111,13 +111,23 @@ def test_server_commands_are_reported_upstream(chat, emulator):
     assert chat.post("/v1/commands", {"command": {"type": "x"}, "result": "maybe"}).status_code == 422
 
 
-def test_cors_preflight_allows_only_allowed_origins(bff):
+def test_cors_lets_only_allowed_origins_in_and_tells_the_others_why(bff):
     ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"}
     ok = httpx.options(f"{bff}/v1/messages", headers={"Origin": ORIGIN, **ask})
     assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == ORIGIN
     assert "authorization" in ok.headers["access-control-allow-headers"].lower()
-    refused = httpx.options(f"{bff}/v1/messages", headers={"Origin": "http://evil.example", **ask})
-    assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+    # Another origin's browser may send the request, to read why it is refused; nothing runs for it.
+    evil = "http://evil.example"
+    asked = httpx.options(f"{bff}/v1/session", headers={"Origin": evil, **ask})
+    assert asked.status_code == 200 and asked.headers["access-control-allow-origin"] == evil
+    refused = httpx.post(f"{bff}/v1/session", json={}, headers={"Origin": evil})
+    assert refused.status_code == 403 and refused.headers["access-control-allow-origin"] == evil
+    assert refused.json()["error"]["code"] == "origin_not_allowed"
+    assert "REPCHAT_ALLOWED_ORIGINS" in refused.json()["error"]["message"]
+    odd = httpx.options(f"{bff}/v1/session", headers={"Origin": evil, "Access-Control-Request-Method": "PUT"})
+    assert odd.status_code == 400 and "access-control-allow-origin" not in odd.headers
+    allowed = httpx.post(f"{bff}/v1/session", json={}, headers={"Origin": ORIGIN})
+    assert allowed.headers["access-control-allow-origin"] == ORIGIN
 
 
 def test_upstream_refusing_the_key_is_not_a_visitor_401(make_bff, emulator):

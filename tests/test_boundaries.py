@@ -95,8 +95,8 @@ def test_a_serve_worker_loads_no_emulator_bench_or_soak_module(emulator: Running
     # and the variable reaches uvicorn's worker processes too.
     log_path = tmp_path / "serve.log"
     env = {
-        **clean_env(upstream_url=emulator.url, upstream_api_key=API_KEY, secret_keys="boundary-secret",
-                    allowed_origins=ORIGIN),
+        **clean_env(upstream_url=emulator.url, upstream_api_key=API_KEY, secret_keys="boundary-secret-" + "s" * 32,
+                    allowed_origins=ORIGIN, profile_id="demo", public_url="http://bff.test"),
         "PYTHONPROFILEIMPORTTIME": "1",
     }
     with open(log_path, "wb") as log:

@@ -75,7 +75,8 @@ def test_serve_refuses_to_start_without_its_settings():
     assert process.returncode == 2
     for name in ("REPCHAT_UPSTREAM_URL", "REPCHAT_UPSTREAM_API_KEY", "REPCHAT_SECRET_KEYS"):
         assert name in output
-    partial = repchat("serve", env={"REPCHAT_UPSTREAM_URL": "http://127.0.0.1:1", "REPCHAT_SECRET_KEYS": "k"})
+    partial = repchat("serve", "--port", str(free_port()),
+                      env={"REPCHAT_UPSTREAM_URL": "http://127.0.0.1:1", "REPCHAT_SECRET_KEYS": "k" * 32})
     output, _ = partial.communicate(timeout=20)
     assert partial.returncode == 2 and "REPCHAT_UPSTREAM_API_KEY" in output and "REPCHAT_SECRET_KEYS" not in output
 
@@ -85,7 +86,8 @@ def test_serve_runs_against_a_separate_emulator():
     emulator = repchat("emulator", "--port", str(emulator_port), "--api-key", "k-123", "--delay", "0", "--gap", "0")
     env = {
         "REPCHAT_UPSTREAM_URL": f"http://127.0.0.1:{emulator_port}", "REPCHAT_UPSTREAM_API_KEY": "k-123",
-        "REPCHAT_SECRET_KEYS": "s1", "REPCHAT_ALLOWED_ORIGINS": "https://shop.example",
+        "REPCHAT_SECRET_KEYS": "s" * 32, "REPCHAT_ALLOWED_ORIGINS": "https://shop.example",
+        "REPCHAT_PROFILE_ID": "demo",
     }
     bff = repchat("serve", "--port", str(bff_port), "--workers", "2", env=env)
     try:
@@ -113,3 +115,67 @@ def test_the_readme_curl_examples_work_as_written(demo):
     assert '"commands":[{"type":"navigate","url":"/pricing"}]' in out
     assert '"percentUsed"' in out and '"compactedMessages"' in out
     assert '"unknown_command"' in out
+
+
+def banner_of(process: subprocess.Popen, url: str) -> list[str]:
+    wait_healthy(f"{url}/healthz", process)
+    lines = []
+    while not lines or not lines[-1].startswith("  upstream"):
+        lines.append(process.stdout.readline())
+    return lines
+
+
+def test_demo_beyond_loopback_prints_an_address_a_phone_can_open():
+    from bff.cli import lan_address
+    from tests.test_landing import decode_png
+
+    port = free_port()
+    process = repchat("demo", "--host", "0.0.0.0", "--port", str(port), "--delay", "0")
+    try:
+        banner = banner_of(process, f"http://127.0.0.1:{port}")
+        lan = lan_address()
+        qr_lines = [line for line in banner if "QR" in line]
+        assert qr_lines and not any("0.0.0.0" in line or "127.0.0.1" in line for line in qr_lines), banner
+        if lan:
+            assert f"  QR page   http://{lan}:{port}/r/maya?src=qr&c=demo\n" in banner
+            assert any(line.startswith("  phones    open http://") for line in banner)
+            code = httpx.get(f"http://127.0.0.1:{port}/r/maya/qr.png")
+            assert decode_png(code.content) == [f"http://{lan}:{port}/r/maya?src=qr"]
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_demo_takes_the_public_url_phones_use_and_refuses_one_they_cannot_open():
+    port = free_port()
+    process = repchat("demo", "--host", "0.0.0.0", "--port", str(port), "--public-url", f"http://10.1.2.3:{port}")
+    try:
+        banner = banner_of(process, f"http://127.0.0.1:{port}")
+        assert f"  QR page   http://10.1.2.3:{port}/r/maya?src=qr&c=demo\n" in banner
+    finally:
+        process.terminate()
+        process.wait(10)
+    bad = repchat("demo", "--port", str(free_port()), "--public-url", "10.1.2.3:8000")
+    output, _ = bad.communicate(timeout=30)
+    assert bad.returncode == 2
+    assert output == "repchat demo: --public-url '10.1.2.3:8000' must be an absolute http(s) URL, like https://chat.example.com\n"
+
+
+def test_every_flag_has_help_and_a_place_in_the_readme_command_table():
+    import argparse
+
+    from bff.cli import parser
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    rows = {line.split("`")[1].split()[1]: line for line in readme.splitlines() if line.startswith("| `repchat ")}
+    commands = next(action for action in parser()._actions if isinstance(action, argparse._SubParsersAction))
+    assert set(rows) == set(commands.choices), "one README row per command"
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            label = action.option_strings[-1] if action.option_strings else action.dest
+            assert action.help, f"repchat {name} {label} has no help text"
+            if action.option_strings:
+                assert any(f"{flag} " in rows[name] or f"{flag}]" in rows[name] for flag in action.option_strings), \
+                    f"the README's command table lacks repchat {name} {label}"

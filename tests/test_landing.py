@@ -16,7 +16,7 @@ import zxingcpp
 from PIL import Image
 
 from bff.emulator.scenario import Scenario
-from bff.profiles import load_profiles
+from bff.profiles import DEFAULT_DIR, load_profiles
 from bff.vcard import vcard
 
 from .servers import Chat
@@ -182,3 +182,50 @@ def test_repchat_qr_writes_decodable_files(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "bff.cli", "qr", "maya", "-o", str(tmp_path / "x.gif"),
                           "--public-url", "https://x"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and ".svg or .png" in bad.stderr
+
+
+@pytest.mark.parametrize("public_url, why", [
+    ("chat.example.com", "must be an absolute http(s) URL"),
+    ("ftp://chat.example.com", "must be an absolute http(s) URL"),
+    ("https://chat.example.com/base?x=1", "must not carry a query or fragment"),
+    ("https://chat.example.com/#top", "must not carry a query or fragment"),
+])
+def test_repchat_qr_and_the_poster_refuse_a_public_url_no_phone_can_open(public_url, why, tmp_path, make_bff):
+    target = tmp_path / "code.svg"
+    run = subprocess.run([sys.executable, "-m", "bff.cli", "qr", "maya", "-o", str(target), "--public-url", public_url],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and not target.exists()
+    assert run.stderr == f"repchat qr: the public URL {public_url!r} {why}" + run.stderr.split(why, 1)[1]
+    bff = make_bff(public_url=public_url)
+    for path in ("/r/maya/poster", "/r/maya/qr.svg"):
+        refused = httpx.get(f"{bff}{path}")
+        assert refused.status_code == 503
+        assert refused.json()["error"]["code"] == "public_url_invalid" and why in refused.json()["error"]["message"]
+
+
+def test_a_public_url_with_a_path_keeps_it(tmp_path):
+    target = tmp_path / "code.png"
+    run = subprocess.run([sys.executable, "-m", "bff.cli", "qr", "maya", "-o", str(target),
+                          "--public-url", "https://example.com/chat/"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert decode_png(target.read_bytes()) == ["https://example.com/chat/r/maya?src=qr"]
+
+
+def test_a_landing_page_speaks_for_its_own_profile(make_bff, emulator, tmp_path, caplog):
+    """The upstream profile comes from the page's profile file; REPCHAT_PROFILE_ID is only the script tag's."""
+    (tmp_path / "maya.toml").write_text((DEFAULT_DIR / "demo.toml").read_text())
+    (tmp_path / "jonas.toml").write_text('id = "jonas-profile"\nslug = "jonas"\nname = "Jonas Berg"\n')
+    url = make_bff(profiles_dir=str(tmp_path), profile_id="demo", demo_site=False)
+    assert Chat(url).start(profile="maya").status_code == 201
+    assert emulator.journal("session")[-1]["profileId"] == "demo"
+    assert Chat(url).start().status_code == 201
+    assert emulator.journal("session")[-1]["profileId"] == "demo"
+    # The emulator knows only the demo profile: an id the upstream lacks is the owner's to fix, and logged once.
+    with caplog.at_level("WARNING", logger="repchat.api"):
+        for _ in range(2):
+            refused = Chat(url).start(profile="jonas")
+            assert refused.status_code == 503
+            assert refused.json()["error"] == {
+                "code": "profile_unknown", "message": "The chat service has no profile 'jonas-profile'."}
+    logged = [r.getMessage() for r in caplog.records if "does not know profile 'jonas-profile'" in r.getMessage()]
+    assert len(logged) == 1 and "REPCHAT_PROFILE_ID" in logged[0]

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from bff.app import create_app
 from bff.settings import Settings
 assert "{where}" in bff.__file__, bff.__file__
-settings = Settings(upstream_url="http://127.0.0.1:9", upstream_api_key="k", secret_keys=("s",))
+settings = Settings(upstream_url="http://127.0.0.1:9", upstream_api_key="k", secret_keys=("s",), demo_site=True)
 with TestClient(create_app(settings)) as client:
     assert client.get("/widget.js").status_code == 200
     page = client.get("/demo")

@@ -34,14 +34,6 @@ def test_bad_values_name_the_variable(tmp_path):
         load_settings({}, config)
 
 
-def test_production_needs_upstream_key_and_secrets():
-    assert Settings().missing_for_production() == [
-        "REPCHAT_UPSTREAM_URL", "REPCHAT_UPSTREAM_API_KEY", "REPCHAT_SECRET_KEYS",
-    ]
-    ready = Settings(upstream_url="https://u", upstream_api_key="k", secret_keys=("s",))
-    assert ready.missing_for_production() == []
-
-
 def test_secrets_stay_out_of_repr():
     text = repr(Settings(upstream_api_key="sk-live-123", secret_keys=("s3cr3t",)))
     assert "sk-live-123" not in text and "s3cr3t" not in text

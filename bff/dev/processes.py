@@ -40,11 +40,14 @@ def free_port() -> int:
         return port
 
 
-def listening_socket() -> socket.socket:
-    """A loopback socket bound to a free port and listening: its address is known before any server runs."""
+def listening_socket(host: str = HOST) -> socket.socket:
+    """A loopback socket bound to a free port and listening: its address is known before any server runs.
+
+    `host` may be another loopback address (127.0.0.2) for a second origin on the same port range.
+    """
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, 0))
+    sock.bind((host, 0))
     sock.listen(4096)  # connections made before the server accepts wait in the backlog
     return sock
 
@@ -151,13 +154,14 @@ def stop(servers: Iterable[Server], timeout: float = 15.0) -> None:
 
 def start_emulator(
     api_key: str, *, delay: float = 0.0, gap: float = 0.0, fault_directives: bool = True,
-    log: IO[bytes] | int = subprocess.DEVNULL,
+    log: IO[bytes] | int = subprocess.DEVNULL, profiles_dir: str = "",
 ) -> Server:
-    """`repchat emulator` in its own process."""
+    """`repchat emulator` in its own process, answering for the bundled profile or those in `profiles_dir`."""
     args = ["bff.cli", "emulator", "--api-key", api_key, "--delay", str(delay), "--gap", str(gap)]
     if fault_directives:
         args.append("--fault-directives")
-    return spawn("emulator", args, "/health", log=log)
+    env = clean_env(profiles_dir=profiles_dir) if profiles_dir else None
+    return spawn("emulator", args, "/health", env=env, log=log)
 
 
 def start_bff(

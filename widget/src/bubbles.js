@@ -3,7 +3,7 @@
 // tokens arrive (model text through the markdown renderer, which builds
 // nodes), notes, recaps and errors with their Retry buttons.
 import { h } from "./dom.js";
-import { createRenderer } from "./markdown.js";
+import { createRenderer, parseImageHosts } from "./markdown.js";
 
 /**
  * @typedef {object} Reply a bot reply on screen
@@ -33,10 +33,14 @@ import { createRenderer } from "./markdown.js";
 
 /**
  * Bubbles added to a log through `append`, following it while `nearBottom`.
- * @param {{doc: Document, win: Window, t: (key: string) => string, append: (element: HTMLElement) => HTMLElement, nearBottom: () => boolean, follow: (stick: boolean) => void}} options
+ * @param {{doc: Document, win: Window, t: (key: string) => string, append: (element: HTMLElement) => HTMLElement, nearBottom: () => boolean,
+ *   follow: (stick: boolean) => void, announce: (text: string) => void, imageHosts: string}} options
  * @returns {Bubbles}
  */
-export function createBubbles({ doc, win, t, append, nearBottom, follow }) {
+export function createBubbles({ doc, win, t, append, nearBottom, follow, announce, imageHosts }) {
+  // What the markdown renderer needs: strings, the live region (a copy
+  // button's "Copied"), and the owner's image hosts.
+  const markdown = { t, announce, imageHosts: parseImageHosts(imageHosts) };
   /** @param {string} role */
   const bubble = (role) => h(doc, "div", { class: "msg " + role });
 
@@ -64,7 +68,7 @@ export function createBubbles({ doc, win, t, append, nearBottom, follow }) {
   function startReply(initialText, typing = true) {
     const element = append(bubble("bot"));
     element.setAttribute("aria-busy", "true");
-    const renderer = createRenderer(doc, element);
+    const renderer = createRenderer(doc, element, markdown);
     /** @type {HTMLElement | null} */
     let dots = typing ? element.appendChild(h(doc, "span", { class: "typing", role: "img", "aria-label": t("typing") }, [h(doc, "i"), h(doc, "i"), h(doc, "i")])) : null;
     let scheduled = 0;
@@ -109,7 +113,7 @@ export function createBubbles({ doc, win, t, append, nearBottom, follow }) {
           if (scheduled) win.cancelAnimationFrame(scheduled);
           scheduled = 0;
           while (element.firstChild) element.removeChild(element.firstChild);
-          const fresh = createRenderer(doc, element);
+          const fresh = createRenderer(doc, element, markdown);
           fresh.append(finalText);
           fresh.finish();
           dots = null;
@@ -135,7 +139,7 @@ export function createBubbles({ doc, win, t, append, nearBottom, follow }) {
     const title = h(doc, "summary", { text: label });
     const body = h(doc, "div", { class: "msg" }); // not "bot": it is a note, not a reply
     const element = append(h(doc, "details", { class: "recap" }, [title, body]));
-    let renderer = createRenderer(doc, body);
+    let renderer = createRenderer(doc, body, markdown);
     return {
       append(text) {
         renderer.append(text);
@@ -143,7 +147,7 @@ export function createBubbles({ doc, win, t, append, nearBottom, follow }) {
       },
       finish(text, doneLabel) {
         body.textContent = "";
-        renderer = createRenderer(doc, body);
+        renderer = createRenderer(doc, body, markdown);
         renderer.append(text);
         renderer.finish();
         title.textContent = doneLabel;

@@ -5,6 +5,7 @@
 // network. What a tab shows is mirrored to the site's other tabs (tabs.js);
 // a stored transcript is put back on screen by transcript.js.
 import { runCommand } from "./commands.js";
+import { visitorKey } from "./errors.js";
 import { createMirror } from "./tabs.js";
 import { showTranscript } from "./transcript.js";
 
@@ -54,7 +55,8 @@ import { showTranscript } from "./transcript.js";
  * @property {Channel | null} [channel]
  */
 
-const RENEWABLE = new Set(["token_expired", "token_invalid", "session_not_found", "origin_mismatch"]);
+// Codes that mean this tab's conversation is gone (token_expired, token_invalid, session_not_found, origin_mismatch).
+const RENEWABLE = /^(token_(exp|inv)|session_not|origin_mis)/;
 const SAVE_EVERY_MS = 500;
 const RESUME_DELAYS = [0, 500, 1000, 2000, 4000, 8000];
 /** @param {any} error */
@@ -87,12 +89,19 @@ export function createChat({ config, transport, store, view, t, context, env, em
   let streaming = null; // this tab's reply in flight
   const save = () => store.save(state);
 
-  /** @param {any} error */
+  /** @type {Record<string, number>} */
+  const told = {};
+  /**
+   * The visitor's sentence for an error; the owner's detail (code, BFF message) goes to the console once.
+   * @param {any} error
+   */
   function describeError(error) {
-    if (error.code === "network") return t("network");
-    if (error.code === "rate_limited") return t("rateLimited");
-    if (error.code === "interrupted" || error.code === "stream_gone") return t("interrupted");
-    return error.message || t("failed");
+    const code = error.code || "";
+    if (code !== "network" && !told[code]) {
+      told[code] = 1;
+      console.warn("[repchat] " + code + ": " + (error.message || ""));
+    }
+    return t(visitorKey(code));
   }
 
   const mirror = createMirror({
@@ -213,6 +222,8 @@ export function createChat({ config, transport, store, view, t, context, env, em
     /** @type {any} the `error` event */
     let failure = null;
     let lastSave = 0;
+    const previousToken = state.token;
+    let token = "";
     const onEvent = (name, data, id) => {
       if (!started) {
         started = true;
@@ -231,7 +242,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
       else if (name === "error") failure = data;
     };
     try {
-      const token = await ensureSession();
+      token = await ensureSession();
       let dropped = !!resumed;
       if (!resumed) {
         const body = { content: text, uiContext: await context.ui() };
@@ -271,7 +282,8 @@ export function createChat({ config, transport, store, view, t, context, env, em
       if (error && error.name === "AbortError") {
         entry.status = "stopped";
         show("end", t("stopped"), text);
-      } else if (!started && !renewed && error && RENEWABLE.has(error.code)) {
+      } else if (!started && !renewed && token && token === previousToken && error && RENEWABLE.test(error.code)) {
+        // The conversation this tab had is gone (expired token, deleted session): say so and start anew.
         show("drop");
         state.token = "";
         addNote(t("renewed"));

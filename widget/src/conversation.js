@@ -22,7 +22,7 @@ import { createTransport } from "./transport.js";
  * @property {Frame} frame
  * @property {import("./strings.js").Translate} t
  * @property {string} mode
- * @property {ChatConfig & {base: string, title?: string, subtitle?: string, avatar?: string}} config
+ * @property {ChatConfig & {base: string, title?: string, subtitle?: string, avatar?: string, imageHosts: string}} config
  * @property {Store} store
  * @property {string} key the storage key, also the name of the tabs' channel
  * @property {{ready: () => Promise<void>, ui: () => Promise<object>, scan: () => Promise<object>}} context
@@ -63,7 +63,10 @@ export function mountConversation(options) {
       },
     },
   });
-  const bubbles = createBubbles({ doc, win, t, append: panel.append, nearBottom: panel.nearBottom, follow: panel.follow });
+  const bubbles = createBubbles({
+    doc, win, t, append: panel.append, nearBottom: panel.nearBottom, follow: panel.follow,
+    announce: panel.announce, imageHosts: config.imageHosts,
+  });
   /** @type {View & {close: () => void}} */
   const view = {
     ...bubbles,

@@ -27,7 +27,7 @@ function readConfig(script, win) {
   const base = src.origin + src.pathname.replace(/\/widget(\.min)?\.js$/, "");
   return {
     base,
-    site: data.site || "default",
+    site: /^[\w.-]{1,64}$/.test(data.site || "") ? data.site || "" : (data.site && console.warn(`[repchat] data-site "${data.site}": use 1-64 of A-Za-z0-9._-`), "default"),
     profile: data.profile,
     landing: data.landing,
     position: data.position === "left" || data.position === "right" ? data.position : "",
@@ -46,6 +46,7 @@ function readConfig(script, win) {
     compactAt: data.compactAt === undefined ? 80 : Number(data.compactAt) || 0,
     previewDelay: Number(data.preview) || 0,
     allowedOrigins: (data.allowedOrigins || "").split(",").map((s) => s.trim()).filter(Boolean),
+    imageHosts: data.imageHosts || "",
   };
 }
 

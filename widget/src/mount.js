@@ -35,6 +35,7 @@ import { fetchRules } from "./transport.js";
  * @property {number} compactAt
  * @property {number} previewDelay
  * @property {string[]} allowedOrigins
+ * @property {string} imageHosts hosts whose images replies may show (data-image-hosts), else images are links
  */
 
 /**

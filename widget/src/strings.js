@@ -26,6 +26,8 @@ export const EN = {
   failed: "Something went wrong.",
   network: "The connection to the chat failed. Check your network and retry.",
   rateLimited: "Too many messages at once. Please wait a moment, then retry.",
+  unavailable: "The chat isn't available on this page right now.",
+  serviceDown: "The chat isn't answering right now. Please retry soon.",
   navigated: "Opened {target}",
   openedModal: "Opened “{target}”",
   scrolled: "Scrolled to {target}",
@@ -37,6 +39,12 @@ export const EN = {
   compacting: "Summarizing the conversation so far…",
   compacted: "Earlier messages were summarized",
   dismiss: "Dismiss",
+  copy: "Copy",
+  copyCode: "Copy code",
+  copied: "Copied",
+  copyFailed: "Could not copy: the code is selected, copy it with your keyboard.",
+  task: "Task",
+  image: "image",
 };
 
 /** Languages with a table: English here, the others as JSON from the BFF. */

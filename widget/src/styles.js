@@ -56,6 +56,24 @@ h2{margin:0;font-size:1.05em;font-weight:650}
 .msg pre{background:#0f172a;color:#e2e8f0;padding:10px;border-radius:8px;overflow-x:auto}
 .msg pre code{background:none;padding:0;color:inherit}
 .msg blockquote{border-inline-start:3px solid var(--rc-border);padding-inline-start:10px;color:var(--rc-muted)}
+.msg .code,.msg .table,.msg table,.msg hr{margin:0 0 .5em}
+.msg .code{border-radius:8px;overflow:hidden;background:#0f172a;color:#e2e8f0}
+.msg .code-bar{display:flex;align-items:center;gap:8px;padding:2px 4px 2px 10px;font-size:.8em;background:#1e293b;color:#cbd5e1}
+.msg .code-lang{flex:1;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
+.msg .copy{border:0;background:transparent;color:inherit;border-radius:6px;padding:4px 8px;min-height:28px}
+.msg .copy:hover{background:rgba(255,255,255,.14)}
+.msg .code pre{margin:0;border-radius:0}
+.msg pre code>span{display:block}
+.msg .code{direction:ltr;text-align:left}
+.msg .table{max-width:100%;overflow-x:auto}
+.msg table{border-collapse:collapse;font-size:.92em;overflow-wrap:normal}
+.msg th,.msg td{border:1px solid var(--rc-border);padding:4px 8px;text-align:start;vertical-align:top;min-width:4em}
+.msg th{background:rgba(100,116,139,.14);font-weight:600}
+.msg [align=left]{text-align:left}.msg [align=center]{text-align:center}.msg [align=right]{text-align:right}
+.msg li.task{list-style:none}
+.msg .task>input{margin:0;margin-inline:-1.3em .4em;vertical-align:middle}
+.msg hr{border:0;border-top:1px solid var(--rc-border)}
+.msg img{max-width:100%;height:auto}
 .recap{align-self:stretch;font-size:.9em;color:var(--rc-muted)}
 .recap summary{cursor:pointer;text-align:center;padding:4px}
 .recap .msg{max-width:none;margin-top:6px;color:var(--rc-text)}

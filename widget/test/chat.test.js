@@ -201,14 +201,29 @@ test("a connection dropped mid-reply is resumed from the last event, never re-se
 
 test("an expired session is renewed once, with a note, and the message goes through", async () => {
   const expired = { code: "token_expired", message: "expired" };
-  const script = { send: [[expired], [...tokens("Yes"), done("Yes")]] };
+  const script = { send: [[done("Hi.")], [expired], [...tokens("Yes"), done("Yes")]] };
   const { chat, view, transport } = setup({ script });
   chat.restore();
+  chat.send("hello");
+  await settled(view);
   chat.send("trial?");
   await settled(view);
   assert.equal(transport.calls.session, 2);
-  assert.deepEqual(transport.calls.send.map((call) => call.token), ["tok1", "tok2"]);
-  assert.deepEqual(summary(view).slice(1), [["user", "trial?"], ["note", "renewed"], ["reply", "Yes", "done"]]);
+  assert.deepEqual(transport.calls.send.map((call) => call.token), ["tok1", "tok1", "tok2"]);
+  assert.deepEqual(summary(view).slice(3), [["user", "trial?"], ["note", "renewed"], ["reply", "Yes", "done"]]);
+});
+
+test("a first chat that fails never claims a previous conversation expired", async () => {
+  const notFound = { code: "session_not_found", message: "This conversation no longer exists." };
+  for (const script of [{ send: [], session: [notFound] }, { send: [[notFound]] }]) {
+    const { chat, view, transport } = setup({ script });
+    chat.restore();
+    chat.send("hello");
+    await settled(view);
+    assert.ok(!summary(view).some(([kind]) => kind === "note"), JSON.stringify(summary(view)));
+    assert.equal(view.shown.at(-1).text, "unavailable");
+    assert.equal(transport.calls.session, 1);
+  }
 });
 
 test("a failure before the reply starts shows an error whose Retry sends again once", async () => {
@@ -217,7 +232,7 @@ test("a failure before the reply starts shows an error whose Retry sends again o
   chat.send("hello");
   await settled(view);
   const error = view.shown.at(-1);
-  assert.deepEqual([error.kind, error.text], ["error", "The Representative is unavailable."]);
+  assert.deepEqual([error.kind, error.text], ["error", "serviceDown"]); // the BFF's words go to the console
   assert.ok(events.some(([name, detail]) => name === "error" && detail.code === "upstream_error"));
   error.retry();
   await settled(view);

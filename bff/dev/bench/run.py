@@ -76,7 +76,7 @@ def start_stack(ready_timeout: float = 30.0) -> Stack:
     try:
         emulator = stack.servers["direct"] = start_emulator(stack.key)
         stack.servers["repchat"] = start_bff(
-            emulator, stack.key, secret_keys=secrets.token_urlsafe(16), allowed_origins=ORIGIN,
+            emulator, stack.key, secret_keys=secrets.token_urlsafe(32), profile_id="demo", allowed_origins=ORIGIN,
             rate_sessions_per_ip="", rate_messages_per_ip="", rate_messages_per_visitor="", max_streams="20000",
             # One load client on one address stands in for thousands of visitors.
             max_streams_per_address="0", max_connections="0",

@@ -1,0 +1,18 @@
+// @ts-check
+// Words for visitors, details for owners: every error code the BFF (or the
+// transport) can hand the widget maps to one short sentence a visitor can act
+// on, in every shipped language. The BFF's own message, which names the
+// setting to change, goes to the browser console once per code (chat.js).
+
+/**
+ * The key in strings.js of the visitor's sentence for an error code; "failed" for codes no one planned for.
+ * @param {string} code
+ * @returns {string}
+ */
+export const visitorKey = (code) =>
+  /^(network|interrupted)$/.test(code) ? code
+  : /^(rate_|too_many)/.test(code) ? "rateLimited"
+  : /^(stream_|shutting)/.test(code) ? "interrupted"
+  : /^(origin|upstream_auth|profile|invalid_[sp]|token|session)/.test(code) ? "unavailable"
+  : /^(busy|upstream|http_5)/.test(code) ? "serviceDown"
+  : "failed";
