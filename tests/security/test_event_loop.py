@@ -67,7 +67,7 @@ def test_qr_rendering_keeps_a_replys_token_gaps_steady():
     started = time.process_time()
     render(landing_url("http://bff.test", "maya", "x" * 60), options, "png")
     one_render = time.process_time() - started
-    with emulator_process(gap=0.02) as upstream, bff_process(upstream, public_url="http://bff.test",
+    with emulator_process(gap=0.02) as upstream, bff_process(upstream, public_url="http://bff.test", demo_site="true",
                                                              rate_qr_per_ip="") as (url, _):
         quiet = token_gaps(url)
         spawn = multiprocessing.get_context("spawn")
@@ -99,7 +99,7 @@ def test_qr_rendering_keeps_a_replys_token_gaps_steady():
 
 
 def test_codes_are_cached_by_their_normalised_options_and_limited_per_address():
-    with emulator_process() as upstream, bff_process(upstream, public_url="http://bff.test",
+    with emulator_process() as upstream, bff_process(upstream, public_url="http://bff.test", demo_site="true",
                                                      rate_qr_per_ip="5/minute") as (url, _):
         with httpx.Client(base_url=url) as client:
             first = client.get("/r/maya/qr.svg", params={"dark": "#ABC", "c": "booth"})
