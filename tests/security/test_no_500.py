@@ -31,7 +31,8 @@ def server(emulator: RunningEmulator, tmp_path_factory) -> Iterator[str]:
     (profiles / "amal.toml").write_text(arabic.replace('name = "Maya Okafor"', 'name = "أمل الخطيب"'))
     chinese = DEMO_PROFILE.replace('id = "demo"', 'id = "li"').replace('slug = "maya"', 'slug = "li"')
     (profiles / "li.toml").write_text(chinese.replace('name = "Maya Okafor"', 'name = "李小龍"'))
-    app = create_app(bff_settings(emulator.url, profiles_dir=str(profiles)))
+    # Three profiles: the script tag speaks for the one REPCHAT_PROFILE_ID names.
+    app = create_app(bff_settings(emulator.url, profiles_dir=str(profiles), profile_id="demo"))
     running = BackgroundServer(app)
     yield running.start()
     running.stop()
