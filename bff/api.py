@@ -25,8 +25,9 @@ from .errors import ApiError
 from .logs import Once
 from .stream.response import EventStreamResponse
 from .origins import OriginPolicy
+from .parsing import ascii_int
 from .profiles import Profile
-from .ratelimit import RateLimits
+from .ratelimit import RateLimits, client_address
 from .stream.translate import Reply
 from .stream.buffer import StreamHub
 from .settings import Settings
@@ -35,14 +36,16 @@ from .upstream import Upstream
 
 log = logging.getLogger("repchat.api")
 
-_SITE = re.compile(r"^[\w.-]{1,64}$")
+_SITE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 COMMAND_RESULTS = ("executed", "blocked", "failed")
+# Far beyond any real body, far below where JSON encoders give up (orjson: 255).
+MAX_NESTING = 32
 
 
 async def read_json(request: Request, limit: int) -> dict[str, Any]:
     """The request body as a JSON object, refusing more than `limit` bytes."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    declared = ascii_int(request.headers.get("content-length"))
+    if declared is not None and declared > limit:
         raise ApiError("body_too_large", f"The request body is larger than {limit} bytes.")
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -58,6 +61,8 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
         raise ApiError("invalid_json") from None
     if not isinstance(body, dict):
         raise ApiError("invalid_json", "The request body must be a JSON object.")
+    if nesting(body) > MAX_NESTING:
+        raise ApiError("invalid_json", f"The request body is nested more than {MAX_NESTING} levels deep.")
     return body
 
 
@@ -79,6 +84,17 @@ class StreamEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.handler(Request(scope, receive, send))
         await response(scope, receive, send)
+
+
+def nesting(value: Any) -> int:
+    """How deep lists and objects nest in a parsed JSON value (without recursion: any depth is safe)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 class ChatApi:
@@ -136,29 +152,45 @@ class ChatApi:
             raise ApiError("origin_mismatch")
         return visitor
 
-    @staticmethod
-    def _ip(request: Request) -> str:
-        return request.client.host if request.client else "unknown"
+    def _ip(self, request: Request) -> str:
+        """The visitor's address as limits count it (IPv6 grouped by network)."""
+        return client_address(request, self.settings.ipv6_prefix)
+
+    def _navigable(self, visitor: Visitor) -> Callable[[str], bool]:
+        """Where this visitor's page may be sent: its own origin, and the origins the owner listed.
+
+        Not every allowed origin: a reply on one site must not send its visitor to another site that
+        shares this BFF.
+        """
+        extra = set(self.settings.navigate_origins)
+        return lambda origin: origin == visitor.origin or origin in extra
 
     async def create_session(self, request: Request) -> Response:
         origin = self._allowed_origin(request)
         await self.limits.hit("session_per_ip", self._ip(request))
         body = await read_json(request, self.settings.max_body_bytes)
         site = body.get("site", "default")
-        if not isinstance(site, str) or not _SITE.match(site):
+        if not isinstance(site, str) or not _SITE.fullmatch(site):
             self._misconfigured.warning(
                 f"site:{origin}", "refused a chat from %s: its script tag's data-site is not 1 to 64 letters, "
                 "digits, '.', '-' or '_'", origin[:200],
             )
             raise ApiError("invalid_site")
-        profile_id = self._profile_id(body.get("profile"))
-        scan = clean_scan_context(body.get("scanContext"))
+        # Only a landing page the BFF served can say a visit came from a printed code:
+        # its signed ticket, not the page's scanContext, decides whether a scan is recorded.
+        landing = self.issuer.read_landing(body.get("landing"))
+        profile_id = self._profile_id(landing.slug if landing else body.get("profile"))
+        scan = clean_scan_context(body.get("scanContext")) or {}
         session_id = await self._upstream_session(profile_id)
-        token, expires = self.issuer.issue(Visitor(session_id, site, origin))
+        arrival = "qr_scan" if landing and landing.source == "qr_scan" else ""
+        token, expires = self.issuer.issue(Visitor(session_id, site, origin, arrival))
         expires_at = dt.datetime.fromtimestamp(expires, dt.UTC).isoformat().replace("+00:00", "Z")
         # A QR visit is recorded once per visitor session (a reload keeps the
         # session), after the answer, and a failure there never reaches the page.
-        task = BackgroundTask(self.upstream.record_scan, profile_id, scan) if scan and scan.get("source") == "qr_scan" else None
+        task = None
+        if landing and arrival:
+            record = {"pageUrl": scan.get("pageUrl", ""), "campaign": landing.campaign}
+            task = BackgroundTask(self.upstream.record_scan, profile_id, record)
         # The widget counts against the same limit it will be held to, and refuses rather than cuts.
         limits = {"messageChars": self.settings.max_message_chars}
         body = {"token": token, "expiresAt": expires_at, "site": site, "limits": limits}
@@ -214,12 +246,17 @@ class ChatApi:
         """A new reply, or, with `Last-Event-ID`, the rest of one this visitor lost the connection to."""
         last_event_id = request.headers.get("last-event-id")
         if last_event_id:
+            # A resume replays the reply so far (up to max_reply_bytes): limited like a call.
+            await self.limits.hit("call_per_ip", self._ip(request))
+            await self.limits.hit("resume_per_visitor", visitor.session_id)
             stream, after = await self.hub.find(last_event_id, visitor.session_id)
         else:
             assert body is not None
             await self.limits.hit("message_per_ip", self._ip(request))
             await self.limits.hit("message_per_visitor", visitor.session_id)
-            stream = await self.hub.start(visitor.session_id, lambda: self.upstream.stream(path, body), reply)
+            stream = await self.hub.start(
+                visitor.session_id, lambda: self.upstream.stream(path, body), reply, self._ip(request)
+            )
             await stream.opened  # an upstream refusal becomes a JSON error with its status
             after = 0
         return EventStreamResponse(
@@ -232,12 +269,13 @@ class ChatApi:
         if not request.headers.get("last-event-id"):
             body = self._message_body(await read_json(request, self.settings.max_body_bytes))
         path = f"/chat/sessions/{visitor.session_id}/messages"
-        return await self._reply(request, visitor, path, body, Reply(self.origins.allows))
+        reply = Reply(self._navigable(visitor), sign=lambda command: self.issuer.command_id(visitor.session_id, command))
+        return await self._reply(request, visitor, path, body, reply)
 
     async def compact(self, request: Request) -> EventStreamResponse:
         visitor = self._visitor(request)
         path = f"/chat/sessions/{visitor.session_id}/compact"
-        return await self._reply(request, visitor, path, {}, Reply(self.origins.allows, compact=True))
+        return await self._reply(request, visitor, path, {}, Reply(self._navigable(visitor), compact=True))
 
     async def stop(self, request: Request) -> Response:
         """Stop this visitor's reply now (a dropped connection alone waits for a reconnect)."""
@@ -248,17 +286,27 @@ class ChatApi:
             raise ApiError("invalid_stream")
         return JSONResponse({"stopped": await self.hub.stop_session(visitor.session_id, stream_id)})
 
-    async def context_usage(self, request: Request) -> Response:
+    async def _call(self, request: Request) -> Visitor:
+        """The visitor of a call that reaches the upstream, counted against the call limits."""
         visitor = self._visitor(request)
+        await self.limits.hit("call_per_ip", self._ip(request))
+        await self.limits.hit("call_per_visitor", visitor.session_id)
+        return visitor
+
+    async def context_usage(self, request: Request) -> Response:
+        visitor = await self._call(request)
         return JSONResponse(await self.upstream.context_usage(visitor.session_id))
 
     async def report_command(self, request: Request) -> Response:
-        visitor = self._visitor(request)
+        visitor = await self._call(request)
         body = await read_json(request, self.settings.max_body_bytes)
         command, result = body.get("command"), body.get("result")
         if not isinstance(command, dict) or not isinstance(command.get("type"), str):
             raise ApiError("invalid_command")
         if result not in COMMAND_RESULTS:
             raise ApiError("invalid_result", f"result must be one of {', '.join(COMMAND_RESULTS)}.")
+        if not self.issuer.command_was_sent(visitor.session_id, command):
+            raise ApiError("unknown_command")
+        command = {key: value for key, value in command.items() if key != "receipt"}
         answer = await self.upstream.report_command(visitor.session_id, command, result)
         return JSONResponse({"ok": True, "commandId": answer.get("commandId")})

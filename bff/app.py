@@ -69,7 +69,7 @@ def create_app(settings: Settings) -> Starlette:
     upstream = Upstream(settings)
     profiles = site_profiles(settings.profiles_dir, settings.demo_site)
     settings = settings.replace(profile_id=default_profile_id(settings.profile_id, profiles))
-    metrics = Metrics()
+    metrics = Metrics(settings.metrics_token)
     shared = (
         Shared(settings.redis_url, settings.max_stream_seconds + settings.resume_grace, settings.liveness_window)
         if settings.redis_url else None
@@ -80,6 +80,7 @@ def create_app(settings: Settings) -> Starlette:
         max_duration=settings.max_stream_seconds,
         max_streams=settings.max_streams,
         max_per_visitor=settings.max_streams_per_visitor,
+        max_per_address=settings.max_streams_per_address,
         shared=shared,
         idle_limit=settings.read_timeout,
         metrics=metrics,
@@ -104,10 +105,12 @@ def create_app(settings: Settings) -> Starlette:
         on_stop_signals(lambda: hub.drain(settings.shutdown_deadline))
         yield
         await hub.aclose()
+        landing.codes.close()
         if shared is not None:
             await shared.aclose()
         await upstream.aclose()
 
+    landing = Landing(settings, profiles, template_env(), limits, issuer)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -115,7 +118,7 @@ def create_app(settings: Settings) -> Starlette:
         *api.routes(),
         *widget_routes(),
         *demo_routes(settings, profiles.get(settings.profile_id), template_env()),
-        *Landing(settings, profiles, template_env()).routes(),
+        *landing.routes(),
     ]
     middleware = [Middleware(CorsMiddleware, policy=origins)]
     app = App(
@@ -124,6 +127,9 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={ApiError: api_error_handler},
         lifespan=lifespan,
     )
+    # Starlette would answer "/v1/session/" with a redirect built from the Host
+    # header, which anyone can set; a wrong path is a 404 here, never a redirect.
+    app.router.redirect_slashes = False
     return app
 
 

@@ -25,6 +25,7 @@ from .errors import ApiError
 from .listen import free_port, lan_address, port_problem
 from .logs import log_config
 from .profiles import ProfileError, load_profiles, site_profiles
+from .protocol import HeaderDeadlineProtocol
 from .qr import landing_url, options_from, render
 from .settings import Settings, SettingsError, load_settings, public_url_problem
 
@@ -71,6 +72,13 @@ def _serve_bff(args: argparse.Namespace, settings: Settings) -> None:
         forwarded_allow_ips=settings.trusted_proxies,
         timeout_graceful_shutdown=int(settings.shutdown_deadline) + 5,
         backlog=4096,
+        # Without nginx in front, uvicorn is the edge: headers must arrive in time, idle
+        # keep-alive connections close, headers are size-capped, and past max_connections
+        # connections and requests at once a worker answers 503 rather than falling over.
+        http=HeaderDeadlineProtocol,
+        timeout_keep_alive=settings.keep_alive_timeout,
+        limit_concurrency=settings.max_connections or None,
+        h11_max_incomplete_event_size=16 * 1024,
     )
 
 

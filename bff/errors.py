@@ -7,7 +7,8 @@ in the browser console; visitors read the widget's own sentence for the code,
 in their language, see widget/src/errors.js). Before a stream starts a failure is an `ApiError` (a JSON error with
 that status); after, the same fields travel as the reply's `error` event
 (`error_event`). Add a code here, never a status or message at the call site.
-The upstream's own `error` events pass through with the upstream's code.
+An upstream `error` event keeps its code when the catalogue knows it, and always
+gets the catalogue's sentence: the upstream's own words go to the log only.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ CODES: dict[str, Code] = {
     "invalid_command": Code(422, False, "command must be an object with a type."),
     "invalid_result": Code(422, False, "result is not a known command result."),
     "invalid_request": Code(422, False, "The chat service refused the request."),
+    "unknown_command": Code(422, False, "command must be one this conversation was sent, unchanged."),
     # Who is asking
     "origin_missing": Code(403, False, "The request has no Origin header."),
     "origin_not_allowed": Code(403, False, "This site may not use this chat: add its origin to REPCHAT_ALLOWED_ORIGINS."),
@@ -49,6 +51,8 @@ CODES: dict[str, Code] = {
     "token_missing": Code(401, False, "A visitor token is required (Authorization: Bearer)."),
     "token_invalid": Code(401, False, "The visitor token is not valid."),
     "token_expired": Code(401, False, "The visitor token has expired."),
+    "metrics_token": Code(401, False, "Metrics need Authorization: Bearer with REPCHAT_METRICS_TOKEN."),
+    "metrics_forbidden": Code(403, False, "Metrics are read from this host, or with REPCHAT_METRICS_TOKEN."),
     # What is asked for
     "not_found": Code(404, False, "Not found."),
     "profile_not_found": Code(404, False, "No Representative has this address."),
@@ -71,6 +75,7 @@ CODES: dict[str, Code] = {
     "upstream_unavailable": Code(503, True, "The chat service is unavailable."),
     "upstream_timeout": Code(504, True, "The chat service timed out."),
     # A reply that had started (sent as its `error` event)
+    "generation_failed": Code(502, True, "The Representative could not finish this answer."),
     "interrupted": Code(502, True, "The reply was interrupted before it finished."),
     "stream_timeout": Code(504, True, "The reply took too long."),
     "reply_too_large": Code(502, False, "The reply was too large."),

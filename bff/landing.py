@@ -21,9 +21,11 @@ from starlette.routing import BaseRoute, Route
 from . import __version__
 from .errors import ApiError
 from .profiles import SLUG, Profile
-from .qr import campaign_from, landing_url, options_from, render
+from .qr import CAMPAIGN, Renderer, campaign_from, landing_url, options_from
+from .ratelimit import RateLimits, client_address
 from .settings import Settings, public_url_problem
-from .vcard import filename, vcard
+from .visitor_tokens import LandingVisit, TokenIssuer
+from .vcard import content_disposition, vcard
 
 STATIC_DIR = Path(__file__).parent / "static"
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
@@ -35,10 +37,16 @@ def _style_hash(css: str) -> str:
 
 
 class Landing:
-    def __init__(self, settings: Settings, profiles: dict[str, Profile], env: Environment) -> None:
+    def __init__(
+        self, settings: Settings, profiles: dict[str, Profile], env: Environment, limits: RateLimits,
+        issuer: TokenIssuer,
+    ) -> None:
+        self.issuer = issuer
         self.settings = settings
         self.profiles = profiles
         self.env = env
+        self.limits = limits
+        self.codes = Renderer()
         # Inline styles keep the page to one request besides the widget; the
         # CSP allows exactly these styles by hash, nothing else inline.
         self.css = (STATIC_DIR / "landing.css").read_text()
@@ -69,7 +77,7 @@ class Landing:
 
     def _profile(self, request: Request) -> Profile | None:
         slug = request.path_params["slug"]
-        return self.profiles.get(slug) if SLUG.match(slug) else None
+        return self.profiles.get(slug) if SLUG.fullmatch(slug) else None
 
     def not_found(self) -> Response:
         html = self.env.get_template("not_found.html").render(css=Markup(self.css), version=__version__)
@@ -80,8 +88,13 @@ class Landing:
         if profile is None:
             return self.not_found()
         base = self.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+        params = request.query_params
+        campaign = params.get("c") or ""
+        source = "qr_scan" if params.get("src") == "qr" else "web"
+        visit = LandingVisit(profile.slug, source, campaign if CAMPAIGN.fullmatch(campaign) else "")
+        ticket = self.issuer.landing_ticket(visit)
         html = self.env.get_template("landing.html").render(
-            profile=profile, css=Markup(self.css), widget_src=f"{base}/widget.js", version=__version__,
+            profile=profile, css=Markup(self.css), widget_src=f"{base}/widget.js", version=__version__, ticket=ticket,
         )
         return HTMLResponse(html, headers={**self._headers(self.css), "Cache-Control": "no-cache"})
 
@@ -93,7 +106,8 @@ class Landing:
         if kind not in MEDIA_TYPES:
             raise ApiError("not_found", "QR codes come as qr.svg or qr.png.")
         options = options_from(request.query_params)
-        body = render(landing_url(self._public_url(), profile.slug, options.campaign), options, kind)
+        await self.limits.hit("qr_per_ip", client_address(request, self.settings.ipv6_prefix))
+        body = await self.codes.render(landing_url(self._public_url(), profile.slug, options.campaign), options, kind)
         return Response(body, media_type=MEDIA_TYPES[kind], headers={"Cache-Control": "public, max-age=3600"})
 
     async def poster(self, request: Request) -> Response:
@@ -106,7 +120,8 @@ class Landing:
             raise ApiError("invalid_parameter", "paper must be a4 or letter.")
         url = landing_url(self._public_url(), profile.slug, campaign)
         options = options_from({"c": campaign, "ecl": "Q", "scale": "10", "border": "4"})
-        svg = render(url, options, "svg", scalable=True).decode()
+        await self.limits.hit("qr_per_ip", client_address(request, self.settings.ipv6_prefix))
+        svg = (await self.codes.render(url, options, "svg", scalable=True)).decode()
         html = self.env.get_template("poster.html").render(
             profile=profile, css=Markup(self.poster_css), svg=Markup(svg), url=url, paper=paper, version=__version__,
         )
@@ -120,7 +135,7 @@ class Landing:
         return Response(
             vcard(profile, f"{base}/r/{profile.slug}"),
             media_type="text/vcard; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename(profile)}"'},
+            headers={"Content-Disposition": content_disposition(profile)},
         )
 
     def routes(self) -> list[BaseRoute]:

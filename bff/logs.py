@@ -2,7 +2,8 @@
 
 Nothing in repchat logs request bodies; this formatter also masks anything
 shaped like a visitor token and the configured API key, in case a library
-ever puts one into a message.
+ever puts one into a message. The key travels inside the logging config, so
+every worker process (which applies the config itself) masks it too.
 """
 
 from __future__ import annotations
@@ -15,33 +16,42 @@ from datetime import UTC, datetime
 from typing import Any
 
 TOKEN = re.compile(r"eyJ[\w-]{10,}\.[\w-]{4,}\.[\w-]{10,}")
-SECRETS: list[str] = []
 
 
-def mask(text: str) -> str:
+def mask(text: str, secrets: tuple[str, ...] = ()) -> str:
     text = TOKEN.sub("[token]", text)
-    for secret in SECRETS:
-        if secret:
-            text = text.replace(secret, "[secret]")
+    for secret in secrets:
+        text = text.replace(secret, "[secret]")
     return text
 
 
-class JsonFormatter(logging.Formatter):
+class MaskingFormatter(logging.Formatter):
+    """A formatter that knows the secrets to mask (given by the logging config)."""
+
+    def __init__(self, fmt: str | None = None, secrets: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(fmt)
+        self.secrets = tuple(secret for secret in secrets if secret)
+
+    def mask(self, text: str) -> str:
+        return mask(text, self.secrets)
+
+
+class JsonFormatter(MaskingFormatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": mask(record.getMessage()),
+            "message": self.mask(record.getMessage()),
         }
         if record.exc_info:
-            entry["error"] = mask(self.formatException(record.exc_info))
+            entry["error"] = self.mask(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
-class PlainFormatter(logging.Formatter):
+class PlainFormatter(MaskingFormatter):
     def format(self, record: logging.LogRecord) -> str:
-        return mask(super().format(record))
+        return self.mask(super().format(record))
 
 
 class Once:
@@ -62,10 +72,12 @@ class Once:
 def log_config(level: str, fmt: str, secrets: list[str]) -> dict[str, Any]:
     """A logging dictConfig for uvicorn and repchat: JSON (`fmt="json"`), plain text, or
     `auto`: plain text when stderr is a terminal (a person reads it), JSON otherwise (a collector does)."""
-    SECRETS[:] = [secret for secret in secrets if secret]
     if fmt == "auto":
         fmt = "plain" if sys.stderr.isatty() else "json"
-    formatter = {"()": f"{__name__}.{'JsonFormatter' if fmt == 'json' else 'PlainFormatter'}"}
+    formatter: dict[str, Any] = {
+        "()": f"{__name__}.{'JsonFormatter' if fmt == 'json' else 'PlainFormatter'}",
+        "secrets": [secret for secret in secrets if secret],
+    }
     if fmt != "json":
         formatter["fmt"] = "%(levelname)s %(name)s: %(message)s"
     handler = {"class": "logging.StreamHandler", "formatter": "default", "stream": "ext://sys.stderr"}

@@ -7,6 +7,7 @@ Each worker process reports its own figures.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
+
+from .errors import ApiError
 
 if TYPE_CHECKING:
     from .stream.buffer import StreamHub
@@ -31,8 +34,20 @@ class HubCollector(Collector):
         yield CounterMetricFamily("repchat_tokens_relayed", "Tokens relayed to browsers", value=self.hub.tokens())
 
 
+LOOPBACK = ("127.0.0.1", "::1")
+
+
 class Metrics:
-    def __init__(self) -> None:
+    """The registry, and who may read it.
+
+    With a `token`, a scrape must send `Authorization: Bearer <token>`. Without
+    one, only a scraper on this host may read (a loopback client whose request
+    no proxy forwarded): the figures say how busy the service is, which is no
+    visitor's business.
+    """
+
+    def __init__(self, token: str = "") -> None:
+        self.token = token
         self.registry = CollectorRegistry()
         self.first_token = Histogram(
             "repchat_time_to_first_token_seconds", "From a reply's request to its first token", registry=self.registry,
@@ -48,5 +63,14 @@ class Metrics:
     def watch(self, hub: StreamHub) -> None:
         self.registry.register(HubCollector(hub))
 
+    def allowed(self, request: Request) -> bool:
+        if self.token:
+            scheme, _, given = request.headers.get("authorization", "").partition(" ")
+            return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self.token.encode())
+        forwarded = "x-forwarded-for" in request.headers or "forwarded" in request.headers
+        return request.client is not None and request.client.host in LOOPBACK and not forwarded
+
     async def endpoint(self, request: Request) -> Response:
+        if not self.allowed(request):
+            raise ApiError("metrics_token" if self.token else "metrics_forbidden")
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE)

@@ -7,13 +7,15 @@ here, whatever the browser (or an attacker) sent.
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import orjson
 
 from .errors import ApiError
+from .redaction import REDACTED, clean_url_parts, is_secret_name, redact_text
+
+__all__ = ["clean_scan_context", "clean_ui_context", "clean_url", "is_secret_name", "redact_text"]
 
 MAX_UI_CONTEXT_BYTES = 16 * 1024
 MAX_SCAN_CONTEXT_BYTES = 4 * 1024
@@ -27,56 +29,20 @@ MAX_FIELD_VALUE = 1000
 MAX_EXTRA_KEYS = 20
 SCAN_SOURCES = {"qr_scan", "web", "link", "email", "social", "ad", "mcp"}
 
-REDACTED = "[redacted]"
-_SECRET_NAME = re.compile(
-    r"pass(word|wd|code)?|pwd|secret|token|api.?key|auth|session|ssn|social.?sec|"
-    r"cvv|cvc|csc|card.?(num|no)|cc.?(num|no|exp)|iban|pin\b|otp|one.?time",
-    re.IGNORECASE,
-)
-_SECRET_PARAM = re.compile(
-    r"^(.*token.*|.*secret.*|.*key|pass.*|pwd|auth.*|code|sig|signature|session.*|sid|otp)$",
-    re.IGNORECASE,
-)
-_DIGIT_RUN = re.compile(r"\d(?:[ -]?\d){8,}")
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-def _redact_digits(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group())
-    if 13 <= len(digits) <= 19 and _luhn_ok(digits):
-        return "[redacted card]"
-    return "[redacted number]"
-
-
-def redact_text(text: str) -> str:
-    """Replace card numbers (Luhn-valid) and long digit runs in free text."""
-    return _DIGIT_RUN.sub(_redact_digits, text)
-
-
-def is_secret_name(name: str) -> bool:
-    return bool(_SECRET_NAME.search(name))
+MAX_DEPTH = 4
+MAX_ITEMS = 20
 
 
 def clean_url(url: str) -> str:
-    """An http(s) URL or a path, with secret-looking query parameters removed."""
+    """An http(s) URL or a path, without userinfo, fragment or credential-carrying parameters."""
     if len(url) > MAX_URL:
         raise ApiError("invalid_context", "A URL in the context is too long.")
-    parts = urlsplit(url)
-    if parts.scheme not in ("", "http", "https"):
-        raise ApiError("invalid_context", "A URL in the context must be http(s).")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _SECRET_PARAM.match(k)]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    try:
+        if urlsplit(url).scheme not in ("", "http", "https"):
+            raise ApiError("invalid_context", "A URL in the context must be http(s).")
+        return clean_url_parts(url)
+    except ValueError:  # urllib refuses malformed hosts such as "http://[::1"
+        raise ApiError("invalid_context", "A URL in the context is malformed.") from None
 
 
 def _text(value: Any, name: str, limit: int = MAX_TEXT) -> str:
@@ -96,17 +62,45 @@ def _check_size(value: Any, name: str, limit: int) -> None:
         raise ApiError("context_too_large", f"{name} is larger than {limit} bytes.")
 
 
-def clean_form_data(form: Any) -> dict[str, str]:
-    form = _object(form, "uiContext.formData")
-    cleaned: dict[str, str] = {}
-    for name, value in list(form.items())[:MAX_FORM_FIELDS]:
-        name = str(name)[:MAX_FIELD_NAME]
-        if isinstance(value, list):
-            value = ", ".join(str(item) for item in value)
-        if value is None or isinstance(value, (dict, list)):
-            continue
-        cleaned[name] = REDACTED if is_secret_name(name) else _text(value, name, MAX_FIELD_VALUE)
+def clean_value(name: str, value: Any, depth: int = 0) -> Any:
+    """A context value with secrets redacted, nested lists and objects cleaned item by item.
+
+    A secret name hides its whole value; numbers are checked like text (a card
+    number sent as a JSON number is still a card number); what lies deeper than
+    MAX_DEPTH is dropped rather than passed on unread.
+    """
+    if is_secret_name(name):
+        return REDACTED
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        return redact_text(value[:MAX_FIELD_VALUE])
+    if isinstance(value, (int, float)):
+        text = str(value)
+        cleaned = redact_text(text)
+        return value if cleaned == text else cleaned
+    if depth >= MAX_DEPTH:
+        return None
+    if isinstance(value, list):
+        items = (clean_value(name, item, depth + 1) for item in value[:MAX_ITEMS])
+        return [item for item in items if item is not None]
+    if isinstance(value, dict):
+        return _clean_object(value, depth + 1, MAX_ITEMS)
+    return None
+
+
+def _clean_object(raw: dict[Any, Any], depth: int, limit: int) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for key, value in list(raw.items())[:limit]:
+        name = str(key)[:MAX_FIELD_NAME]
+        item = clean_value(name, value, depth)
+        if item is not None:
+            cleaned[name] = item
     return cleaned
+
+
+def clean_form_data(form: Any) -> dict[str, Any]:
+    return _clean_object(_object(form, "uiContext.formData"), 0, MAX_FORM_FIELDS)
 
 
 def clean_ui_context(raw: Any) -> dict[str, Any] | None:
@@ -128,12 +122,11 @@ def clean_ui_context(raw: Any) -> dict[str, Any] | None:
         elif key == "formData":
             cleaned[key] = clean_form_data(value)
         elif len(cleaned) < MAX_EXTRA_KEYS and not is_secret_name(str(key)):
-            # Extra keys come from the host page's RepChat.setContext(); only
-            # scalars pass, so nothing nested can smuggle raw form data through.
-            if isinstance(value, (str, int, float, bool)):
-                cleaned[str(key)[:MAX_FIELD_NAME]] = (
-                    value if isinstance(value, (bool, int, float)) else _text(value, key)
-                )
+            # Extra keys come from the host page's RepChat.setContext(); they are
+            # cleaned like form data, nested values included.
+            item = clean_value(str(key), value[:MAX_TEXT] if isinstance(value, str) else value)
+            if item is not None:
+                cleaned[str(key)[:MAX_FIELD_NAME]] = item
     return cleaned
 
 

@@ -34,6 +34,7 @@ class Settings:
     upstream_api_key: str = field(default="", repr=False)
     secret_keys: tuple[str, ...] = field(default=(), repr=False)
     allowed_origins: tuple[str, ...] = ()
+    navigate_origins: tuple[str, ...] = ()
     profile_id: str = ""
     public_url: str = ""
     token_ttl: int = 24 * 3600
@@ -48,13 +49,24 @@ class Settings:
     max_reply_bytes: int = 2 * 1024 * 1024
     max_stream_seconds: float = 300.0
     max_streams_per_visitor: int = 2
+    max_streams_per_address: int = 10
     resume_grace: float = 30.0
     rate_sessions_per_ip: str = "30/minute"
     rate_messages_per_visitor: str = "20/minute"
     rate_messages_per_ip: str = "120/minute"
+    rate_calls_per_visitor: str = "60/minute"
+    rate_calls_per_ip: str = "300/minute"
+    rate_resumes_per_visitor: str = "20/minute"
+    rate_qr_per_ip: str = "60/minute"
+    ipv6_prefix: int = 64
+    ready_cache_seconds: float = 5.0
     redis_url: str = ""
     liveness_window: float = 5.0
     shutdown_deadline: float = 20.0
+    header_timeout: float = 10.0
+    keep_alive_timeout: int = 5
+    max_connections: int = 10000
+    metrics_token: str = field(default="", repr=False)
     trusted_proxies: str = "127.0.0.1"
     log_format: str = "auto"
     log_level: str = "info"

@@ -13,12 +13,21 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from .page_context import is_secret_name
+from .redaction import is_secret_name
 
 MAX_SELECTOR = 200
 MAX_FIELDS = 20
 MAX_VALUE = 500
-_ID = re.compile(r"^[A-Za-z][\w-]{0,63}$")
+MAX_COMMANDS = 5  # per reply: more is a model probing the page, not helping a visitor
+KINDS = ("navigate", "open_modal", "scroll_to", "highlight", "fill_form")
+_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+# What a page author writes to point at a visible thing: ids, classes and data-*
+# attribute names, joined by descendant or child combinators. No attribute values,
+# no :has() or other pseudo-classes, no tag names: nothing that can test the value
+# of a hidden input, a <meta> or a <link> one guess at a time. The widget uses the
+# same pattern (widget/src/commands.js).
+_SIMPLE = r"(?:[#.][A-Za-z_][\w-]*|\[data-[a-z0-9_-]+\])+"
+SELECTOR = re.compile(rf"{_SIMPLE}(?:(?:\s*>\s*|\s+){_SIMPLE})*", re.ASCII)
 
 
 class Blocked(ValueError):
@@ -27,11 +36,11 @@ class Blocked(ValueError):
 
 def _selector(command: dict[str, Any], key: str = "selector") -> str:
     value = command.get(key)
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_SELECTOR:
-        raise Blocked(f"{key} must be a CSS selector of at most {MAX_SELECTOR} characters")
-    if ":host" in value or "::slotted" in value or "repchat" in value.lower():
+    if not isinstance(value, str) or len(value) > MAX_SELECTOR or not SELECTOR.fullmatch(value.strip()):
+        raise Blocked(f"{key} must use only ids, classes and data-* attribute names")
+    if "repchat" in value.lower():
         raise Blocked("selectors may not reach into the widget")
-    return value
+    return value.strip()
 
 
 OriginCheck = Callable[[str], bool]
@@ -78,7 +87,7 @@ def check_command(command: Any, origin_ok: OriginCheck) -> dict[str, Any]:
         checked = {"url": check_navigate_url(command.get("url"), origin_ok)}
     elif kind == "open_modal":
         modal_id = command.get("id")
-        if not isinstance(modal_id, str) or not _ID.match(modal_id):
+        if not isinstance(modal_id, str) or not _ID.fullmatch(modal_id):
             raise Blocked("id must be a simple identifier")
         checked = {"id": modal_id}
     elif kind in ("scroll_to", "highlight"):
@@ -86,23 +95,27 @@ def check_command(command: Any, origin_ok: OriginCheck) -> dict[str, Any]:
     elif kind == "fill_form":
         checked = {"form": _selector(command, "form"), "fields": _fields(command)}
     else:
-        raise Blocked(f"unknown command type {kind!r}")
+        raise Blocked("unknown command type")
     checked = {"type": kind, **checked}
     if command.get("server") is True:
         checked["server"] = True
-    if isinstance(command.get("label"), str):
-        checked["label"] = command["label"][:120]
+    # Nothing else passes (no model-written "label"): the widget says what it did from what it did.
     return checked
 
 
 def split_commands(commands: Any, origin_ok: OriginCheck) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Commands that pass, and a `{type, reason}` note for each that does not."""
+    """Commands that pass (at most MAX_COMMANDS), and a `{type, reason}` note for each that does not.
+
+    A note's type is one of KINDS or "unknown": the visitor never reads a name the model made up.
+    """
     allowed: list[dict[str, Any]] = []
     blocked: list[dict[str, str]] = []
     for command in commands if isinstance(commands, list) else []:
+        kind = command.get("type") if isinstance(command, dict) else None
         try:
+            if len(allowed) >= MAX_COMMANDS:
+                raise Blocked(f"more than {MAX_COMMANDS} commands in one reply")
             allowed.append(check_command(command, origin_ok))
         except Blocked as reason:
-            kind = command.get("type") if isinstance(command, dict) else None
-            blocked.append({"type": str(kind)[:40], "reason": str(reason)})
-    return allowed, blocked
+            blocked.append({"type": kind if kind in KINDS else "unknown", "reason": str(reason)[:120]})
+    return allowed[:MAX_COMMANDS], blocked[:MAX_COMMANDS]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from .profiles import Profile
 
 
@@ -54,5 +56,13 @@ def vcard(profile: Profile, landing_url: str = "") -> str:
 
 
 def filename(profile: Profile) -> str:
+    """The file name in Unicode (any script), for `filename*`."""
     safe = "".join(char if char.isalnum() else "-" for char in profile.name.lower()).strip("-")
     return f"{safe or 'contact'}.vcf"
+
+
+def content_disposition(profile: Profile) -> str:
+    """An attachment header for any name: an ASCII fallback, and the real name per RFC 6266."""
+    name = filename(profile)
+    stem = "".join(char if char.isascii() and char.isalnum() else "-" for char in name.removesuffix(".vcf")).strip("-")
+    return f"attachment; filename=\"{stem or 'contact'}.vcf\"; filename*=UTF-8''{quote(name)}"

@@ -89,13 +89,16 @@ def emulator_process(gap: float = 0.02, profiles_dir: str = "") -> Iterator[str]
 
 
 @contextmanager
-def bff_process(upstream: str, log_path: str | None = None, **settings: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def bff_process(
+    upstream: str, log_path: str | None = None, workers: int = 1, **settings: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`repchat serve` against `upstream`, once ready (its upstream, and Redis if set, answer)."""
     settings = {"secret_keys": SECRET, "allowed_origins": ORIGIN, "profile_id": "demo", "public_url": "http://bff.test",
-                "rate_sessions_per_ip": "", "rate_messages_per_ip": "", **settings}
+                "rate_sessions_per_ip": "", "rate_messages_per_ip": "", "rate_calls_per_ip": "",
+                "max_streams_per_address": "0", **settings}
     api_key = settings.pop("upstream_api_key", KEY)
     with open(log_path, "wb") if log_path else nullcontext(subprocess.DEVNULL) as log:
-        bff = start_bff(upstream, api_key, log=log, **settings)
+        bff = start_bff(upstream, api_key, workers=workers, log=log, **settings)
         try:
             wait_ready([bff])
             yield bff.url, bff.process

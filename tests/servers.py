@@ -56,6 +56,11 @@ def bff_settings(upstream_url: str, **overrides: Any) -> Settings:
         rate_sessions_per_ip="",
         rate_messages_per_visitor="",
         rate_messages_per_ip="",
+        rate_calls_per_visitor="",
+        rate_calls_per_ip="",
+        rate_resumes_per_visitor="",
+        rate_qr_per_ip="",
+        max_streams_per_address=0,
     )
     return base.replace(**overrides)
 

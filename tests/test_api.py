@@ -102,7 +102,10 @@ def test_context_usage_and_compaction(chat):
 
 
 def test_server_commands_are_reported_upstream(chat, emulator):
-    response = chat.post("/v1/commands", {"command": {"type": "navigate", "url": "/pricing"}, "result": "executed"})
+    done = json.loads(chat.events("What does it cost? [[fault: server-commands]]")[-1].data)
+    command = done["commands"][0]
+    assert command["server"] is True and command["receipt"]
+    response = chat.post("/v1/commands", {"command": command, "result": "executed"})
     assert response.status_code == 200 and response.json()["ok"] is True
     assert response.json()["commandId"].startswith("cmd_")
     assert emulator.journal("command")[-1]["result"] == "executed"

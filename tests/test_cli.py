@@ -114,7 +114,7 @@ def test_the_readme_curl_examples_work_as_written(demo):
     assert out.count("event: token") > 5
     assert '"commands":[{"type":"navigate","url":"/pricing"}]' in out
     assert '"percentUsed"' in out and '"compactedMessages"' in out
-    assert '"ok":true' in out
+    assert '"unknown_command"' in out
 
 
 def banner_of(process: subprocess.Popen, url: str) -> list[str]:

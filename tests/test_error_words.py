@@ -19,10 +19,12 @@ from bff.errors import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Codes the widget never meets: QR and poster endpoints, and requests the widget never makes malformed.
+# Codes the widget never meets: QR and poster endpoints, /metrics, requests the widget never makes
+# malformed, and command reports (sent in the background; a refused one is never shown).
 NOT_FOR_THE_WIDGET = {
     "invalid_parameter", "not_found", "profile_not_found", "public_url_missing", "public_url_invalid",
     "invalid_json", "invalid_command", "invalid_result", "invalid_stream", "invalid_content", "token_missing",
+    "metrics_forbidden", "metrics_token", "unknown_command",
 }
 # Error code -> the key in widget/src/strings.js of what the visitor reads.
 VISITOR_SENTENCE = {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import subprocess
 import sys
 import time
@@ -99,7 +101,7 @@ def test_the_poster_prints_on_a4_and_letter(bff):
 def test_save_contact_downloads_a_vcard(bff):
     card = httpx.get(f"{bff}/r/maya/contact.vcf")
     assert card.status_code == 200 and card.headers["content-type"].startswith("text/vcard")
-    assert card.headers["content-disposition"] == 'attachment; filename="maya-okafor.vcf"'
+    assert card.headers["content-disposition"] == 'attachment; filename="maya-okafor.vcf"; filename*=UTF-8\'\'maya-okafor.vcf'
     lines = card.text.split("\r\n")
     assert lines[:4] == ["BEGIN:VCARD", "VERSION:3.0", "N:Okafor;Maya;;;", "FN:Maya Okafor"]
     assert "ORG:Lumen Analytics" in lines and "EMAIL;TYPE=INTERNET,WORK:maya@lumen-analytics.example" in lines
@@ -125,11 +127,17 @@ def test_several_profiles_from_a_directory(make_bff, tmp_path):
     assert httpx.get(f"{url}/r/{source.slug}").status_code == 404
 
 
+def landing_ticket(bff: str, query: str = "src=qr&c=booth-42") -> str:
+    """The signed ticket a landing page hands its widget (data-landing)."""
+    page = httpx.get(f"{bff}/r/maya?{query}").text
+    return html.unescape(re.search(r'data-landing="([^"]+)"', page).group(1))
+
+
 def test_a_qr_session_records_the_scan_once_in_the_background(bff, emulator):
     before = len(emulator.journal("scan"))
     visitor = Chat(bff)
     scan = {"source": "qr_scan", "campaign": "booth-42", "pageUrl": "http://bff.test/r/maya?src=qr&c=booth-42"}
-    assert visitor.start(site="r-maya", profile="maya", scanContext=scan).status_code == 201
+    assert visitor.start(site="r-maya", landing=landing_ticket(bff), scanContext=scan).status_code == 201
     deadline = time.monotonic() + 5
     while len(emulator.journal("scan")) == before and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -146,7 +154,7 @@ def test_a_failing_scan_record_never_breaks_the_session(bff, emulator):
     try:
         before = len(emulator.journal("scan"))
         visitor = Chat(bff)
-        started = visitor.start(profile="maya", scanContext={"source": "qr_scan", "pageUrl": "http://bff.test/r/maya"})
+        started = visitor.start(landing=landing_ticket(bff), scanContext={"source": "qr_scan"})
         assert started.status_code == 201
         assert [e.event for e in visitor.events("hello")][-1] == "done"
         time.sleep(0.2)

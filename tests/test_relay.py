@@ -150,7 +150,7 @@ def test_blocked_commands_are_reported_not_sent(chat, spec):
     """A command the allowlist refuses arrives as a note, never as a command."""
     done = reply(chat, spec, "I want to talk to sales")[-1][1]
     assert done["commands"] == [{"type": "open_modal", "id": "contact"}]
-    assert [note["type"] for note in done["blockedCommands"]] == ["navigate", "navigate", "run_script", "fill_form"]
+    assert [note["type"] for note in done["blockedCommands"]] == ["navigate", "navigate", "unknown", "fill_form"]
     assert "javascript" not in json.dumps(done["commands"])
 
 

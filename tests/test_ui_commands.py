@@ -35,7 +35,7 @@ def test_modal_ids_and_selectors_are_checked():
         with pytest.raises(Blocked):
             check_command({"type": "open_modal", "id": bad}, same_site)
     assert check_command({"type": "scroll_to", "selector": "#faq"}, same_site)["selector"] == "#faq"
-    for bad in (":host", "repchat-widget button", "x" * 300):
+    for bad in (":host", "repchat-widget button", "#" + "x" * 300, "[data-repchat-id]"):
         with pytest.raises(Blocked):
             check_command({"type": "highlight", "selector": bad}, same_site)
 
@@ -57,4 +57,4 @@ def test_split_keeps_good_and_reports_bad():
     ]
     allowed, blocked = split_commands(commands, same_site)
     assert allowed == [{"type": "navigate", "url": "/pricing", "server": True}]
-    assert [note["type"] for note in blocked] == ["self_destruct", "navigate", "None"]
+    assert [note["type"] for note in blocked] == ["unknown", "navigate", "unknown"]

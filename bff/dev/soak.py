@@ -115,6 +115,8 @@ def start_stack(gap: float) -> list[Server]:
     bff = start_bff(
         emulator, key, secret_keys=secrets.token_urlsafe(32), profile_id="demo", allowed_origins=ORIGIN,
         rate_sessions_per_ip="", rate_messages_per_ip="", log_level="warning",
+        # Every simulated visitor shares one address here.
+        max_streams_per_address="0", rate_calls_per_ip="",
     )
     return [emulator, bff]
 

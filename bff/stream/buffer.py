@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import ApiError, error_event
 from ..metrics import Metrics
+from ..parsing import ascii_int
 from .translate import INTERRUPTED, BrowserEvent, Reply, translate
 from .mirror import Cursor, RedisDown, Shared
 from ..sse import encode, ends_reply
@@ -67,6 +68,7 @@ class ReplyStream:
         self.opened: asyncio.Future[None] = self.loop.create_future()
         self._timer: asyncio.TimerHandle | None = None
         self.reply = reply
+        self.keys: list[str] = []  # what this reply counts against (see StreamHub.in_flight)
         self.started = self.loop.time()
         self.task = asyncio.create_task(self._run(opener, reply), name=f"reply-{self.id}")
 
@@ -297,6 +299,7 @@ class StreamHub:
         max_streams: int = 1000,
         max_per_visitor: int = 2,
         shared: Shared | None = None,
+        max_per_address: int = 0,
         idle_limit: float = 60.0,
         metrics: Metrics | None = None,
     ) -> None:
@@ -305,38 +308,64 @@ class StreamHub:
         self.max_duration = max_duration
         self.max_streams = max_streams
         self.max_per_visitor = max_per_visitor
+        self.max_per_address = max_per_address
         self.shared = shared
         self.idle_limit = idle_limit
         self.metrics = metrics
         self.tokens_done = 0
         self.streams: dict[str, ReplyStream] = {}
         self.active = 0
-        self.per_visitor: dict[str, int] = {}  # replies in flight per session, on this worker
+        # Replies in flight on this worker, per visitor ("v:<session>") and per address ("a:<address>").
+        # A reply whose browser went away still counts until it ends or its grace period runs out.
+        self.in_flight: dict[str, int] = {}
         self.closing = False
 
-    async def start(self, session_id: str, opener: Opener, reply: Reply) -> ReplyStream:
+    async def start(self, session_id: str, opener: Opener, reply: Reply, address: str = "") -> ReplyStream:
         if self.closing:
             raise ApiError("shutting_down", headers={"Retry-After": "1"})
         if self.active >= self.max_streams:
             self._rejected("streams_per_worker")
             raise ApiError("busy", headers={"Retry-After": "5"})
-        mine = self.per_visitor.get(session_id, 0)
-        if self.shared is not None:
-            counted = await self.shared.count_reply(session_id, 1, self.max_duration + self.grace)
-            if counted is not None:
-                mine = counted - 1
-        if mine >= self.max_per_visitor:
-            if self.shared is not None:
-                await self.shared.count_reply(session_id, -1, self.max_duration + self.grace)
+        keys = [f"v:{session_id}"]
+        if not await self._claim(keys[0], self.max_per_visitor):
             self._rejected("streams_per_visitor")
             raise ApiError("too_many_streams", headers={"Retry-After": "2"})
+        if address and self.max_per_address:
+            keys.append(f"a:{address}")
+            if not await self._claim(keys[1], self.max_per_address):
+                await self._release(keys[:1])
+                self._rejected("streams_per_address")
+                raise ApiError("too_many_streams", "Too many replies are being written from your network; "
+                               "please wait a moment.", headers={"Retry-After": "5"})
         stream = ReplyStream(self, session_id, opener, reply)
+        stream.keys = keys
         self.streams[stream.id] = stream
         self.active += 1
-        self.per_visitor[session_id] = self.per_visitor.get(session_id, 0) + 1
+        for key in keys:
+            self.in_flight[key] = self.in_flight.get(key, 0) + 1
         if self.shared is not None:
             await self.shared.register(stream.id, session_id)
         return stream
+
+    async def _claim(self, key: str, limit: int) -> bool:
+        """Whether one more reply may start under `key`, counting every worker when Redis is shared.
+
+        With Redis the count is taken (and given back on refusal) there; this worker's own count is the fallback.
+        """
+        mine = self.in_flight.get(key, 0)
+        if self.shared is not None:
+            counted = await self.shared.count_reply(key, 1, self.max_duration + self.grace)
+            if counted is not None:
+                mine = counted - 1
+        if mine < limit:
+            return True
+        await self._release([key])
+        return False
+
+    async def _release(self, keys: list[str]) -> None:
+        if self.shared is not None:
+            for key in keys:
+                await self.shared.count_reply(key, -1, self.max_duration + self.grace)
 
     def tokens(self) -> int:
         """Tokens relayed by this process so far (read at scrape time, never counted per token)."""
@@ -344,13 +373,14 @@ class StreamHub:
 
     def finished(self, stream: ReplyStream) -> None:
         self.active -= 1
-        left = self.per_visitor.pop(stream.session_id, 1) - 1
-        if left:
-            self.per_visitor[stream.session_id] = left
+        for key in stream.keys:
+            left = self.in_flight.pop(key, 1) - 1
+            if left:
+                self.in_flight[key] = left
         self.tokens_done += len(stream.reply.parts)
         if self.shared is not None:
             self.shared.end(stream.id)
-            asyncio.create_task(self.shared.count_reply(stream.session_id, -1, self.max_duration + self.grace))
+            asyncio.create_task(self._release(stream.keys))
         # Keep the finished reply a while, so a reader that lost the end can still fetch it.
         def forget() -> None:
             self.streams.pop(stream.id, None)
@@ -364,10 +394,11 @@ class StreamHub:
     async def find(self, last_event_id: str, session_id: str) -> tuple[Readable, int]:
         """The reply and seq a `Last-Event-ID` names, if it is this visitor's and still held anywhere."""
         stream_id, _, seq = last_event_id.partition(".")
-        if seq.isdigit():
+        after = ascii_int(seq)
+        if after is not None:
             stream = self.streams.get(stream_id)
             if stream is not None and stream.session_id == session_id:
-                return stream, int(seq)
+                return stream, after
             if stream is None and self.shared is not None:
                 try:
                     found = await self.shared.owner(stream_id)
@@ -375,20 +406,24 @@ class StreamHub:
                     log.warning("a resume of reply %s needs Redis, which is unreachable: answered stream_gone", stream_id)
                     raise ApiError("stream_gone") from None
                 if found is not None and found[0] == session_id:
-                    return RemoteReply(self.shared, stream_id, session_id, found[1], self.idle_limit), int(seq)
+                    return RemoteReply(self.shared, stream_id, session_id, found[1], self.idle_limit), after
         raise ApiError("stream_gone")
 
-    def stop_local(self, session_id: str, stream_id: str | None = None) -> int:
-        stopped = 0
+    def stop_local(self, session_id: str, stream_id: str | None = None) -> list[asyncio.Task[None]]:
+        """Cancel a visitor's replies on this worker; their tasks, to wait on."""
+        stopped = []
         for stream in list(self.streams.values()):
             if stream.session_id == session_id and not stream.done and stream_id in (None, stream.id):
                 stream.stop()
-                stopped += 1
+                stopped.append(stream.task)
         return stopped
 
     async def stop_session(self, session_id: str, stream_id: str | None = None) -> int:
-        """Stop a visitor's replies here, and tell the other workers to stop theirs."""
-        stopped = self.stop_local(session_id, stream_id)
+        """Stop a visitor's replies here (and say so once their slots are free), and tell the other workers."""
+        tasks = self.stop_local(session_id, stream_id)
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
+        stopped = len(tasks)
         if self.shared is not None:
             await self.shared.publish_stop(f"{session_id} {stream_id or ''}")
         return stopped

@@ -288,9 +288,9 @@ class Shared:
                 self._outage(exc)
                 await asyncio.sleep(1)
 
-    async def count_reply(self, session_id: str, delta: int, ttl: float) -> int | None:
-        """Add to a visitor's count of replies in flight on every worker; None when Redis is away."""
-        key = visitor_key(session_id)
+    async def count_reply(self, owner: str, delta: int, ttl: float) -> int | None:
+        """Add to a visitor's (or an address's) count of replies in flight on every worker; None when Redis is away."""
+        key = visitor_key(owner)
         pipe = self.redis.pipeline(transaction=False)
         pipe.incrby(key, delta)
         pipe.expire(key, int(ttl) + 1)

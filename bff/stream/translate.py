@@ -9,13 +9,13 @@ what comes out. The browser's events are described in the README.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from ..errors import error_event
 from ..ui_commands import OriginCheck, split_commands
 from ..sse import FrameTooLarge
-from ..upstream.errors import UpstreamClosed, UpstreamTimeout, failure_event
+from ..upstream.errors import UpstreamClosed, UpstreamTimeout, failure_event, stream_error
 from ..upstream.events import Event
 
 log = logging.getLogger("repchat.relay")
@@ -28,9 +28,12 @@ INTERRUPTED = error_event("interrupted")
 class Reply:
     """One reply being relayed: what was said so far, and how it ended."""
 
-    def __init__(self, origin_ok: OriginCheck, compact: bool = False) -> None:
+    def __init__(
+        self, origin_ok: OriginCheck, compact: bool = False, sign: Callable[[dict[str, Any]], str] | None = None
+    ) -> None:
         self.origin_ok = origin_ok
         self.compact = compact
+        self.sign = sign  # signs each server:true command, so its report can be checked against it
         self.parts: list[str] = []
         self.commands: list[dict[str, Any]] = []
         self.finished = False
@@ -48,8 +51,9 @@ class Reply:
             return None
         if event.kind == "error":
             self.finished = True
-            self.error_code = event.data.get("code", "upstream_error")
-            return "error", event.data
+            error = stream_error(event.data)
+            self.error_code = error["code"]
+            return "error", error
         if event.kind == "done":
             self.finished = True
             return "done", self._done(event.data)
@@ -80,6 +84,9 @@ class Reply:
                 "usage": data["usage"],
             }
         commands, blocked = split_commands(self.commands + data["commands"], self.origin_ok)
+        if self.sign is not None:
+            commands = [{**command, "receipt": self.sign(command)} if command.get("server") else command
+                        for command in commands]
         for note in blocked:
             log.info("blocked a %s command: %s", note["type"], note["reason"])
         done: dict[str, Any] = {

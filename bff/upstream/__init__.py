@@ -7,7 +7,10 @@ key lives here and in no other place.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,6 +27,7 @@ from ._connection import KEEPALIVE_EXPIRY, StreamClient
 log = logging.getLogger("repchat.upstream")
 
 API = "/api/v1"
+MAX_ANSWER_BYTES = 1024 * 1024
 
 
 class Upstream:
@@ -42,6 +46,9 @@ class Upstream:
             ),
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=KEEPALIVE_EXPIRY),
         )
+        self._health_lock = asyncio.Lock()
+        self._healthy = False
+        self._health_at = -math.inf
         self.streams = StreamClient(
             settings.upstream_url, settings.upstream_api_key, settings.connect_timeout,
             settings.read_timeout, settings.max_frame_bytes,
@@ -51,31 +58,52 @@ class Upstream:
         self.streams.close()
         await self.client.aclose()
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _request(self, method: str, path: str, **kwargs: Any) -> bytes:
+        """One JSON call's answer, read up to MAX_ANSWER_BYTES once decoded (a broken or hostile
+        upstream's endless or compressed-bomb error page must not fill the worker's memory)."""
+        request = self.client.build_request(method, API + path, **kwargs)
         try:
-            response = await self.client.request(method, API + path, **kwargs)
+            streamed = await self.client.send(request, stream=True)
+            try:
+                body = bytearray()
+                async for chunk in streamed.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        log.warning("upstream answered %s with more than %d bytes", path, MAX_ANSWER_BYTES)
+                        raise ApiError("upstream_error", "The chat service sent an unreadable answer.")
+            finally:
+                await streamed.aclose()
         except httpx.TransportError as exc:
             raise error_for_transport(exc) from exc
-        if response.status_code >= 400:
-            raise error_for_status(response.status_code, response.content, response.headers)
-        return response
+        if streamed.status_code >= 400:
+            raise error_for_status(streamed.status_code, bytes(body), streamed.headers)
+        return bytes(body)
 
     @staticmethod
-    def _json(response: httpx.Response) -> dict[str, Any]:
+    def _json(answer: bytes) -> dict[str, Any]:
         try:
-            body = response.json()
-        except ValueError:
+            body = orjson.loads(answer)
+        except orjson.JSONDecodeError:
             body = None
         if not isinstance(body, dict):
             raise ApiError("upstream_error", "The chat service sent an unreadable answer.")
         return body
 
     async def health(self) -> bool:
-        try:
-            response = await self.client.get("/health", timeout=2)
-        except httpx.TransportError:
-            return False
-        return response.status_code == 200
+        """Whether the upstream answers `/health`, asked at most once per `ready_cache_seconds`.
+
+        Readiness probes (and anyone calling /readyz) then cost the upstream
+        nothing more; concurrent probes share one check.
+        """
+        async with self._health_lock:
+            if time.monotonic() - self._health_at >= self.settings.ready_cache_seconds:
+                try:
+                    response = await self.client.get("/health", timeout=2)
+                    self._healthy = response.status_code == 200
+                except httpx.TransportError:
+                    self._healthy = False
+                self._health_at = time.monotonic()
+        return self._healthy
 
     async def create_session(self, profile_id: str, title: str | None = None) -> str:
         body: dict[str, Any] = {"profileId": profile_id}

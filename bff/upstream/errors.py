@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 import orjson
 
-from ..errors import ApiError, error_event
+from ..errors import CODES, ApiError, error_event
+from ..parsing import ascii_int
 from ..sse import FrameTooLarge
 
 log = logging.getLogger("repchat.upstream")
@@ -30,26 +31,36 @@ class UpstreamTimeout(TimeoutError):
     """The upstream was silent for longer than the read timeout."""
 
 
+MAX_DETAIL = 300
+
 def detail_of(body: bytes) -> str:
-    """The upstream's `detail` message, flattened if it is a validation list."""
+    """The upstream's `detail` message, flattened if it is a validation list; for logs, at most MAX_DETAIL chars."""
     try:
-        detail = orjson.loads(body).get("detail")
+        detail = orjson.loads(body[:16384]).get("detail")
     except (orjson.JSONDecodeError, AttributeError):
         return ""
     if isinstance(detail, list):
-        return "; ".join(
-            f"{'.'.join(str(part) for part in item.get('loc', [])[1:])}: {item.get('msg', '')}"
-            for item in detail
-            if isinstance(item, dict)
+        detail = "; ".join(
+            f"{'.'.join(str(part) for part in item.get('loc', [])[1:5])}: {str(item.get('msg', ''))[:100]}"
+            for item in detail[:5]
+            if isinstance(item, dict) and isinstance(item.get("loc", []), list)
         )
-    return str(detail or "")[:300]
+    return str(detail or "")[:MAX_DETAIL]
+
+
+def stream_error(data: dict[str, Any]) -> dict[str, Any]:
+    """The `error` event a visitor gets for an upstream error event: the catalogue's words for a code it
+    knows (else `upstream_error`). The upstream's own words can name internal hosts or echo a key: they go
+    to the log, masked and bounded, never to a browser."""
+    log.warning("upstream ended a reply with %s: %s", data["code"][:64], data["message"][:MAX_DETAIL])
+    return error_event(data["code"] if data["code"] in CODES else "upstream_error")
 
 
 def retry_after(headers: Mapping[str, str]) -> int:
     """Seconds to wait, from Retry-After or X-RateLimit-Reset; 1 when neither says."""
-    header = headers.get("retry-after")
-    if header and header.isdigit():
-        return max(1, int(header))
+    seconds = ascii_int(headers.get("retry-after"))
+    if seconds is not None:
+        return max(1, seconds)
     reset = headers.get("x-ratelimit-reset")
     try:
         return max(1, int(float(reset) - time.time())) if reset else 1
@@ -70,7 +81,8 @@ def error_for_status(status: int, body: bytes, headers: Mapping[str, str]) -> Ap
     if status in (404, 410):
         return ApiError("session_not_found")
     if status in (400, 409, 422):
-        return ApiError("invalid_request", detail)
+        log.warning("upstream refused a request (%s): %s", status, detail)
+        return ApiError("invalid_request")
     if status == 503:
         return ApiError("upstream_unavailable")
     if status == 504:

@@ -39,6 +39,7 @@ import { showTranscript } from "./transcript.js";
  * @typedef {object} Config
  * @property {string} site
  * @property {string} [profile]
+ * @property {string} [landing] the landing page's signed ticket (a QR visit is the BFF's fact, not ours)
  * @property {string} [greeting] "" for none
  * @property {number} compactAt percent of the context window; 0 never
  * @property {number} [maxChars] the message limit until the BFF announces its own
@@ -55,7 +56,7 @@ import { showTranscript } from "./transcript.js";
  * @property {Store} store
  * @property {View} view
  * @property {(key: string, vars?: Record<string, unknown>) => string} t
- * @property {{ui: () => object, scan: () => object}} context
+ * @property {{ui: () => Promise<object>, scan: () => Promise<object>}} context
  * @property {Env} env
  * @property {(name: string, detail?: unknown) => void} emit
  * @property {Channel | null} [channel]
@@ -194,16 +195,18 @@ export function createChat({ config, transport, store, view, t, context, env, em
   function ensureSession() {
     if (state.token && Date.parse(state.expiresAt) - Date.now() > 60000) return Promise.resolve(state.token);
     if (opening) return opening;
-    const body = { site: config.site, scanContext: context.scan() };
-    if (config.profile) body.profile = config.profile;
-    opening = transport.createSession(body).then((created) => {
+    opening = (async () => {
+      const body = { site: config.site, scanContext: await context.scan() };
+      if (config.profile) body.profile = config.profile;
+      if (config.landing) body.landing = config.landing;
+      const created = await transport.createSession(body);
       state.token = created.token;
       state.expiresAt = created.expiresAt;
       if (created.limits && created.limits.messageChars > 0) state.maxChars = created.limits.messageChars;
       state.scanSent = false;
       save();
       return state.token;
-    });
+    })();
     opening.then(() => (opening = null), () => (opening = null));
     return opening;
   }
@@ -255,6 +258,8 @@ export function createChat({ config, transport, store, view, t, context, env, em
    * @param {string} token
    */
   async function runCommands(commands, token) {
+    // The BFF passes at most five; a reply asking for more is probing the page, not helping.
+    commands = commands.slice(0, 5);
     for (let i = 0; i < commands.length; i++) {
       const command = commands[i];
       const outcome = await runCommand(command, env);
@@ -379,8 +384,8 @@ export function createChat({ config, transport, store, view, t, context, env, em
       token = await ensureSession();
       let dropped = !!resumed;
       if (!resumed) {
-        const body = { content: text, uiContext: context.ui() };
-        if (!state.scanSent) body.scanContext = context.scan();
+        const body = { content: text, uiContext: await context.ui() };
+        if (!state.scanSent) body.scanContext = await context.scan();
         try {
           await transport.sendMessage(token, body, onEvent, controller.signal);
         } catch (error) {

@@ -1,9 +1,19 @@
 // @ts-check
 // Runs the UI commands a reply carries, each through a guard: navigation
-// stays on the site, selectors stay in the host document (never the
-// widget), forms never get secrets. Each run returns what happened, so the
-// transcript can say it and server:true commands can be reported.
-import { isPrivateField } from "./context.js";
+// stays on the site, selectors name only visible things in the host document
+// (never the widget), forms never get secrets nor lose what the visitor typed.
+// Each run returns what happened, in the widget's own words (never the
+// model's), so the transcript can say it and server:true commands can be reported.
+import { isPrivateField, isVisible } from "./context.js";
+
+// Ids, classes and data-* attribute names, joined by descendant or child
+// combinators: what a page author writes to point at a visible thing. No
+// attribute values, pseudo-classes or tag names, so no selector can test the
+// value of a hidden input, a <meta> or a <link>. The BFF checks the same pattern.
+const SIMPLE = "(?:[#.][A-Za-z_][\\w-]*|\\[data-[a-z0-9_-]+\\])+";
+const SELECTOR = new RegExp("^" + SIMPLE + "(?:(?:\\s*>\\s*|\\s+)" + SIMPLE + ")*$");
+// Elements a command never reports on, even when a selector finds them.
+const UNSEEN = /^(HEAD|META|LINK|SCRIPT|STYLE|TEMPLATE|TITLE)$/;
 
 /**
  * Where commands run: the host page, its registered handlers and the guards' settings.
@@ -64,20 +74,21 @@ export function checkNavigate(url, pageHref, allowedOrigins = []) {
  * @returns {HTMLElement | null}
  */
 export function findTarget(doc, selector, host) {
-  if (typeof selector !== "string" || !selector || selector.length > 200) return null;
+  if (typeof selector !== "string" || selector.length > 200 || !SELECTOR.test(selector.trim()) || /repchat/i.test(selector)) return null;
   /** @type {HTMLElement | null} */
-  let element = null;
-  try {
-    element = doc.querySelector(selector);
-  } catch (_) {
-    return null;
-  }
-  if (!element || (host && (element === host || host.contains(element) || element.contains(host)))) return null;
+  const element = doc.querySelector(selector);
+  if (!element || UNSEEN.test(element.tagName) || /** @type {any} */ (element).type === "hidden" || !isVisible(element)) return null;
+  if (host && (element === host || host.contains(element) || element.contains(host))) return null;
   return element;
 }
 
-/** @param {any} field */
-const fillable = (field) => !isPrivateField(field) && !field.disabled && !field.readOnly;
+/**
+ * Whether the Representative may fill this field: an ordinary one the visitor can see and has not typed into.
+ * @param {any} field
+ */
+const fillable = (field) =>
+  !isPrivateField(field) && !field.disabled && !field.readOnly && isVisible(field) &&
+  (field.options ? Array.from(field.options).every((option) => option.selected === option.defaultSelected) : field.value === field.defaultValue);
 
 /**
  * @param {HTMLInputElement} field
@@ -175,17 +186,14 @@ export async function runCommand(command, env) {
       return { result: "executed", key: "navigated", vars: { page: pageName(env.doc, url) }, url };
     }
     if (type === "open_modal") {
+      // Only a modal the owner marked for the Representative: never any <dialog> the page has.
       const id = String(command.id || "");
-      const byId = /** @type {HTMLDialogElement | null} */ (id ? env.doc.getElementById(id) : null);
-      if (byId && byId.tagName === "DIALOG" && !(env.host && env.host.contains(byId))) {
-        if (!byId.open) byId.showModal();
-        return opened(byId, byId);
-      }
-      const optedIn = id && findTarget(env.doc, "[data-repchat-modal=\"" + id.replace(/["\\]/g, "") + "\"]", env.host);
+      const optedIn = /** @type {HTMLElement | undefined} */ (Array.from(env.doc.querySelectorAll("[data-repchat-modal]"))
+        .find((element) => element.getAttribute("data-repchat-modal") === id && !(env.host && env.host.contains(element))));
       if (optedIn) {
         const dialog = optedIn.tagName === "DIALOG" ? /** @type {HTMLDialogElement} */ (optedIn) : null;
-        if (dialog) dialog.showModal();
-        else optedIn.hidden = false;
+        if (!dialog) optedIn.hidden = false;
+        else if (!dialog.open) dialog.showModal();
         optedIn.dispatchEvent(new CustomEvent("repchat:open", { bubbles: true, detail: command }));
         return opened(optedIn, dialog);
       }
@@ -219,6 +227,7 @@ export async function runCommand(command, env) {
       return { result: "executed", key: "filled", vars: { fields: list, form: !formName ? "form" : /form$/.test(formName) ? formName : formName + " form" } };
     }
   } catch (error) {
+    console.warn("[repchat] a command failed", type, error);
     return { result: "failed", key: "notDone", note: type + ": " + (error && error.message) };
   }
   return { result: "ignored" };

@@ -4,8 +4,63 @@
 // never leave the page: password, hidden, one-time-code and card fields, and
 // anything marked data-repchat-private, are not even read.
 
-const SECRET_PARAM = /^(.*token.*|.*secret.*|.*key|pass.*|pwd|auth.*|code|sig|signature|session.*|sid|otp)$/i;
-const SECRET_NAME = /pass(word|wd|code)?|pwd|secret|token|api.?key|ssn|cvv|cvc|csc|card.?(num|no)|iban|otp|one.?time/i;
+// Which names are secret is the BFF's to say (bff/static/redaction.json,
+// fetched by mount.js before the first message); until the rules are here every
+// name counts as secret, so nothing is read on a guess. Names are folded
+// first (fullwidth forms, accents, invisible characters, camelCase, Cyrillic
+// and Greek look-alikes), so "pаssword" with a Cyrillic "а" is a password.
+/**
+ * @typedef {object} RawRules the JSON of bff/static/redaction.json
+ * @property {string[]} confusables look-alike letters, and the Latin ones they read as
+ * @property {string[]} secretWords
+ * @property {string[]} secretPieces
+ * @property {string} secretValue
+ * @property {string[]} secretParams
+ * @property {string[]} secretParamEnds
+ * @typedef {RawRules & {pieces: RegExp, value: RegExp}} Rules
+ */
+/** @type {Rules | null} */
+let rules = null;
+
+/** @param {RawRules} raw take the rules */
+export function useRules(raw) {
+  rules = { ...raw, pieces: new RegExp(raw.secretPieces.join("|")), value: new RegExp(raw.secretValue) };
+}
+
+/**
+ * The words of a field or parameter name, folded for comparison.
+ * @param {unknown} name
+ * @param {Rules} known
+ */
+export function nameWords(name, known) {
+  const plain = String(name).normalize("NFKD").replace(/[\p{M}\p{Cf}]/gu, "").replace(/([a-z0-9])([A-Z])/g, "$1 $2");
+  const [from, to] = known.confusables;
+  return Array.from(plain.toLowerCase(), (c) => to[from.indexOf(c)] || c).join("").match(/\p{L}+|[0-9]+/gu) || [];
+}
+
+/**
+ * Whether a field, key or parameter with this name may hold a secret (any name, until the rules are here).
+ * @param {unknown} name
+ */
+export function isSecretName(name) {
+  const known = rules;
+  if (!known) return true;
+  const words = nameWords(name, known);
+  return words.some((word) => known.secretWords.includes(word)) || known.pieces.test(words.join(""));
+}
+
+/**
+ * Whether a URL query parameter carries a credential, by its name or a token-shaped value.
+ * @param {string} name
+ * @param {string} [value]
+ */
+export function isSecretParam(name, value = "") {
+  const known = rules;
+  if (!known || isSecretName(name)) return true;
+  const words = nameWords(name, known);
+  return known.secretParams.includes(words.join("")) || known.secretParamEnds.includes(words.pop() || "") || known.value.test(value);
+}
+
 const SKIPPED_TYPES = new Set(["password", "hidden", "file", "submit", "button", "reset", "image"]);
 const MAX_CLICKS = 5;
 const MAX_FIELDS = 30;
@@ -13,18 +68,19 @@ const MAX_VALUE = 300;
 const MAX_TEXT = 60;
 export const MAX_CONTEXT_BYTES = 8000;
 
-/** Path and query of a URL, without secret-looking parameters or the fragment. */
-export function cleanPage(href) {
+/**
+ * Path and query of a URL (with `origin`, its origin first), without
+ * userinfo, fragment or credential-carrying parameters.
+ */
+export function cleanPage(href, origin) {
   let url;
   try {
     url = new URL(href);
   } catch (_) {
     return "";
   }
-  const kept = new URLSearchParams();
-  for (const [name, value] of url.searchParams) if (!SECRET_PARAM.test(name)) kept.append(name, value);
-  const query = kept.toString();
-  return url.pathname + (query ? "?" + query : "");
+  const query = new URLSearchParams([...url.searchParams].filter(([name, value]) => !isSecretParam(name, value))) + "";
+  return (origin ? url.origin : "") + url.pathname + (query ? "?" + query : "");
 }
 
 /** A short, human description of a clicked element. */
@@ -45,17 +101,22 @@ export function isPrivateField(field) {
   const autocomplete = String(field.getAttribute("autocomplete") || "").toLowerCase();
   return (
     SKIPPED_TYPES.has(type) ||
-    autocomplete.includes("one-time-code") ||
-    /(^|\s)cc-/.test(autocomplete) ||
-    autocomplete.includes("current-password") ||
-    autocomplete.includes("new-password") ||
-    SECRET_NAME.test(field.name || "") ||
+    /one-time-code|(^|\s)cc-|-password/.test(autocomplete) ||
+    isSecretName(field.name || field.id || "") ||
     !!field.closest("[data-repchat-private]")
   );
 }
 
-function isVisible(element) {
-  return !element.hidden && element.getClientRects().length > 0;
+/**
+ * Whether the visitor can see this element itself (not only its form): laid
+ * out, not hidden by CSS (display, visibility, opacity, content-visibility),
+ * bigger than a dot and not pushed off the page.
+ */
+export function isVisible(element) {
+  const rect = element.getBoundingClientRect();
+  const win = element.ownerDocument.defaultView;
+  return !element.hidden && element.checkVisibility?.({ checkOpacity: true, checkVisibilityCSS: true }) !== false &&
+    rect.width > 1 && rect.height > 1 && rect.right + win.scrollX > 0 && rect.bottom + win.scrollY > 0;
 }
 
 /** {name: value} of ordinary fields in visible forms. */
@@ -67,7 +128,7 @@ export function collectForms(doc) {
     for (const field of Array.from(form.elements)) {
       if (count >= MAX_FIELDS) return data;
       const name = field.name || field.id;
-      if (!name || field.disabled || isPrivateField(field)) continue;
+      if (!name || field.disabled || isPrivateField(field) || !isVisible(field)) continue;
       let value;
       if (field.type === "checkbox" || field.type === "radio") {
         if (!field.checked) continue;
@@ -93,13 +154,14 @@ export function trackClicks(doc, host) {
     if (host && path.includes(host)) return;
     const target = event.target && event.target.closest &&
       event.target.closest("[data-repchat-id],a,button,[role=button],summary,label,input,select");
-    if (!target || (target.tagName === "INPUT" && isPrivateField(target))) return;
-    clicks.push(describe(target));
+    if (!target) return;
+    clicks.push(target);
     if (clicks.length > MAX_CLICKS) clicks.shift();
   }
   doc.addEventListener("click", onClick, true);
+  // Described when a message is sent, once the BFF's rules say which fields are private.
   return {
-    list: () => clicks.slice(),
+    list: () => clicks.filter((target) => target.tagName !== "INPUT" || !isPrivateField(target)).map(describe),
     stop: () => doc.removeEventListener("click", onClick, true),
   };
 }
@@ -129,11 +191,11 @@ export function scanContext(win, forcedSource) {
   const context = {
     source: forcedSource || (marker === "qr" ? "qr_scan" : "web"),
     tabTitle: String(win.document.title || "").slice(0, 200),
-    pageUrl: url.origin + cleanPage(url.href),
+    pageUrl: cleanPage(url.href, 1),
   };
   const campaign = params.get("c") || params.get("campaign") || utm.utm_campaign;
   if (campaign) context.campaign = campaign.slice(0, 100);
-  if (win.document.referrer) context.referrer = win.document.referrer.split("#")[0].slice(0, 500);
+  if (win.document.referrer) context.referrer = cleanPage(win.document.referrer, 1).slice(0, 500);
   if (Object.keys(utm).length) context.utm = utm;
   return context;
 }

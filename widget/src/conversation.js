@@ -25,7 +25,7 @@ import { createTransport } from "./transport.js";
  * @property {ChatConfig & {base: string, title?: string, subtitle?: string, avatar?: string, imageHosts: string}} config
  * @property {Store} store
  * @property {string} key the storage key, also the name of the tabs' channel
- * @property {{ui: () => object, scan: () => object}} context
+ * @property {{ready: () => Promise<void>, ui: () => Promise<object>, scan: () => Promise<object>}} context
  * @property {Env} env
  * @property {(name: string, detail?: unknown) => void} emit
  */
@@ -56,6 +56,7 @@ export function mountConversation(options) {
       limit: () => chat.limit(),
       prepare: () => chat.prepare(),
       open: () => {
+        options.context.ready(); // what counts as secret, before the visitor's first message
         chat.remember({ open: true });
         emit("open");
       },

@@ -29,6 +29,7 @@ function readConfig(script, win) {
     base,
     site: /^[\w.-]{1,64}$/.test(data.site || "") ? data.site || "" : (data.site && console.warn(`[repchat] data-site "${data.site}": use 1-64 of A-Za-z0-9._-`), "default"),
     profile: data.profile,
+    landing: data.landing,
     position: data.position === "left" || data.position === "right" ? data.position : "",
     accent: /^#[0-9a-f]{3,8}$|^rgb|^hsl/i.test(data.accent || "") ? data.accent || "" : "",
     greeting: data.greeting,

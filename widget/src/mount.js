@@ -4,11 +4,12 @@
 // conversation UI (loader.js) comes on intent: a pointer or focus on the
 // launcher, idle time, an API call that needs it, or a stored conversation
 // that is open or has a reply in flight.
-import { capContext, cleanPage, collectForms, scanContext, trackClicks } from "./context.js";
+import { capContext, cleanPage, collectForms, scanContext, trackClicks, useRules } from "./context.js";
 import { createFrame } from "./launcher.js";
 import { loadChunk } from "./loader.js";
 import { createStore, storageKey } from "./storage.js";
 import { isRtl } from "./strings.js";
+import { fetchRules } from "./transport.js";
 
 /** @typedef {import("./conversation.js").Conversation} Conversation */
 /** @typedef {import("./strings.js").Translate} Translate */
@@ -19,6 +20,7 @@ import { isRtl } from "./strings.js";
  * @property {string} base the BFF's URL, from the script's own src
  * @property {string} site
  * @property {string} [profile]
+ * @property {string} [landing]
  * @property {string} position
  * @property {string} accent
  * @property {string} [greeting]
@@ -91,15 +93,30 @@ export function mount({ win, doc, config, lang, t, version, emit }) {
 
   const key = storageKey(config.base, config.site);
   const store = createStore(key);
+  // Which names are secret is the BFF's to say: its rules are fetched once,
+  // when the panel opens or before the first message (again after a failure).
+  /** @type {Promise<void> | null} */
+  let rules = null;
+  const ready = () =>
+    (rules ||= fetchRules(config.base).then((raw) => {
+      if (raw) useRules(raw);
+      else rules = null;
+    }));
   const context = {
-    ui: () =>
-      capContext({
+    ready,
+    ui: async () => {
+      await ready();
+      return capContext({
         currentPage: cleanPage(win.location.href),
         selectedElements: clicks.list(),
         formData: collectForms(doc),
         ...extraContext,
-      }),
-    scan: () => scanContext(win, config.source),
+      });
+    },
+    scan: async () => {
+      await ready();
+      return scanContext(win, config.source);
+    },
   };
   const env = {
     doc, win, host, handlers,

@@ -77,7 +77,9 @@ export function createStore(key, storage, session = storage) {
       try {
         const raw = backend && backend.getItem(key);
         const state = raw ? JSON.parse(raw) : null;
-        if (state && Array.isArray(state.messages)) return state;
+        // The transcript is kept as long as the visitor token (REPCHAT_TOKEN_TTL), then both go.
+        if (state && state.expiresAt && !(Date.parse(state.expiresAt) > Date.now())) backend?.removeItem(key);
+        else if (state && Array.isArray(state.messages)) return state;
       } catch (_) {
         // unreadable: start afresh
       }

@@ -70,9 +70,12 @@ export function createMirror({ view, t, channel, retry, retryError, onRemote }) 
   };
 
   if (channel) {
+    // Any script of this origin can post on the channel: take only well-formed ops.
     channel.onmessage = (event) => {
-      const { op, args } = event.data || {};
-      if (!onRemote(op, args || [])) return;
+      const { op, args = [] } = event.data || {};
+      const wellFormed = typeof op === "string" && Array.isArray(args) && args.length <= 2 &&
+        args.every((arg) => typeof arg === "boolean" || (typeof arg === "string" && arg.length <= 100000));
+      if (!wellFormed || !onRemote(op, args)) return;
       if (Object.prototype.hasOwnProperty.call(ops, op)) ops[op](...args);
     };
   }

@@ -41,6 +41,21 @@ export async function fetchTranslation(base, lang) {
 }
 
 /**
+ * The BFF's redaction rules (which names are secret), or null when they cannot be had.
+ * @param {string} base
+ * @returns {Promise<import("./context.js").RawRules | null>}
+ */
+export async function fetchRules(base) {
+  try {
+    const response = await fetch(base + "/static/redaction.json", { credentials: "omit" });
+    if (response.ok) return await response.json();
+  } catch (_) {
+    // offline or blocked: nothing is read this time
+  }
+  return null;
+}
+
+/**
  * @param {string} base the BFF's URL
  * @returns {Transport}
  */

@@ -342,6 +342,22 @@ test("another tab of the site mirrors the conversation and can stop it", async (
   assert.deepEqual(summary(reader.view).at(-1), ["reply", "", "stopped"]);
 });
 
+test("a tab takes only well-formed ops from the channel", async () => {
+  const [one, two] = channelPair();
+  const reader = setup({ channel: two });
+  reader.chat.restore();
+  const before = JSON.stringify(summary(reader.view));
+  for (const data of [{ op: "note", args: [{ toString: () => "x" }] }, { op: "note", args: ["a", "b", "c"] },
+    { op: "note", args: "text" }, { op: 42 }, { op: "note", args: ["x".repeat(200000)] }, null, "note"]) {
+    one.postMessage(data);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(JSON.stringify(summary(reader.view)), before);
+  one.postMessage({ op: "note", args: ["from the other tab"] });
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(summary(reader.view).at(-1), ["note", "from the other tab"]);
+});
+
 test("a full context is compacted into a recap after the reply", async () => {
   const usage = { percentUsed: 85 };
   const { chat, view, events } = setup({ config: { compactAt: 80 }, script: { send: [[done("Sure.", { usage })]] } });

@@ -15,16 +15,41 @@ test("navigation stays on the site or configured origins", () => {
   }
 });
 
+/** A laid-out, visible element for findTarget (width and height in px). */
+const shown = (extra, width = 100, height = 20) => ({
+  tagName: "DIV", contains: () => false, checkVisibility: () => true,
+  getBoundingClientRect: () => ({ width, height, right: width, bottom: height }),
+  ownerDocument: { defaultView: { scrollX: 0, scrollY: 0 } }, ...extra,
+});
+
 test("selectors never resolve to the widget", () => {
   const host = { contains: (el) => el === inner };
-  const inner = { id: "inner" };
-  const outside = { id: "outside", contains: () => false };
+  const inner = shown({ id: "inner" });
+  const outside = shown({ id: "outside" });
   const doc = { querySelector: (sel) => ({ "#inner": inner, "#outside": outside, "repchat-widget": host })[sel] || null };
   assert.equal(findTarget(doc, "#outside", host), outside);
   assert.equal(findTarget(doc, "#inner", host), null);
   assert.equal(findTarget(doc, "repchat-widget", host), null);
   assert.equal(findTarget({ querySelector: () => { throw new Error("bad selector"); } }, "::(", host), null);
   assert.equal(findTarget(doc, "x".repeat(300), host), null);
+});
+
+test("selectors name only ids, classes and data-* attributes of visible elements", () => {
+  const seen = [];
+  const element = shown({ id: "a" });
+  const doc = { querySelector: (sel) => (seen.push(sel), element) };
+  for (const good of ["#faq", ".plan-pro", "[data-plan]", "#pricing > .plan.pro", "#a [data-x] .b", "#ok_1"]) {
+    assert.equal(findTarget(doc, good, null), element, good);
+  }
+  const bad = ["input[name=csrf][value^=a]", "[data-x=y]", "#a:has(input)", "meta", "a", "#a:not(.b)", "[name]",
+    "link[rel=preload]", "#a, #b", "* ", "#a ~ .b", "[data-repchat-id]", "#x\\:y"];
+  for (const selector of bad) assert.equal(findTarget(doc, selector, null), null, selector);
+  assert.deepEqual(seen.length, 6, "a refused selector is never even tried");
+  const hidden = (extra) => findTarget({ querySelector: () => shown(extra) }, "#x", null);
+  assert.equal(hidden({ tagName: "META" }), null);
+  assert.equal(hidden({ tagName: "INPUT", type: "hidden" }), null);
+  assert.equal(hidden({ checkVisibility: () => false }), null);
+  assert.equal(hidden({ getBoundingClientRect: () => ({ width: 0, height: 0, right: 0, bottom: 0 }) }), null);
 });
 
 test("host handlers run before built-ins, unknown types are ignored", async () => {

@@ -1,9 +1,26 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { capContext, cleanPage, describe, scanContext } from "../src/context.js";
+import { readFileSync } from "node:fs";
+import { capContext, cleanPage, describe, isSecretName, isSecretParam, scanContext, useRules } from "../src/context.js";
 import { createStore } from "../src/storage.js";
 import { EN, formatter, isRtl, languageFor } from "../src/strings.js";
 import { TRANSLATIONS } from "../src/translations.js";
+
+const read = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"));
+
+test("without the BFF's rules every name counts as secret", () => {
+  assert.equal(isSecretName("email"), true);
+  assert.equal(cleanPage("https://a.example/p?plan=team"), "/p");
+});
+
+test("the shared vectors: secret names and parameters, in every spelling", () => {
+  useRules(read("../../bff/static/redaction.json"));
+  const vectors = read("../../tests/redaction-vectors.json");
+  assert.deepEqual(vectors.secret_names.filter((name) => !isSecretName(name)), []);
+  assert.deepEqual(vectors.ordinary_names.filter(isSecretName), []);
+  assert.deepEqual(vectors.secret_params.filter((name) => !isSecretParam(name)), []);
+  assert.deepEqual(vectors.kept_params.filter((name) => isSecretParam(name)), []);
+});
 
 test("current page keeps path and query, minus secrets and fragment", () => {
   assert.equal(cleanPage("https://a.example/p/q?x=1&token=abc&reset_key=9&utm_source=ad#top"), "/p/q?x=1&utm_source=ad");
@@ -38,6 +55,21 @@ test("scan context says how the visitor arrived", () => {
   assert.equal(web.campaign, "fall");
   assert.equal(web.referrer, "https://news.example/post");
   assert.deepEqual(web.utm, { utm_source: "news", utm_campaign: "fall" });
+});
+
+test("the transcript expires with the visitor token, and both are cleared together", () => {
+  const memory = new Map();
+  const backend = { getItem: (k) => memory.get(k) ?? null, setItem: (k, v) => memory.set(k, v), removeItem: (k) => memory.delete(k) };
+  const store = createStore("k", backend);
+  const past = new Date(Date.now() - 1000).toISOString();
+  store.save({ token: "t", expiresAt: past, messages: [{ role: "user", text: "my address is ..." }], scanSent: true });
+  assert.deepEqual(store.load(), { token: "", expiresAt: "", messages: [], scanSent: false });
+  assert.equal(memory.has("k"), false);
+  const future = new Date(Date.now() + 60000).toISOString();
+  store.save({ token: "t", expiresAt: future, messages: [{ role: "user", text: "hi" }], scanSent: true });
+  assert.equal(store.load().token, "t");
+  store.save({ token: "t", expiresAt: "garbage", messages: [{ role: "user", text: "hi" }], scanSent: true });
+  assert.equal(store.load().token, "", "an unreadable expiry counts as expired");
 });
 
 test("storage survives a broken backend and round-trips state", () => {

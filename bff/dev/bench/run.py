@@ -152,7 +152,10 @@ def start_stack(options: Options, ready_timeout: float = 30.0) -> Stack:
         stack.servers["repchat"] = start_bff(
             stack.upstream, stack.key, workers=options.workers, secret_keys=secrets.token_urlsafe(32),
             allowed_origins=ORIGIN, rate_sessions_per_ip="", rate_messages_per_ip="", rate_messages_per_visitor="",
-            max_streams="20000", log_level="warning", access_log="false", profile_id=stack.profile,
+            max_streams="20000",
+            # One load client on one address stands in for thousands of visitors.
+            max_streams_per_address="0", max_connections="0",
+            log_level="warning", access_log="false", profile_id=stack.profile,
         )
         binary = find_nginx() if options.nginx else None
         if binary:
