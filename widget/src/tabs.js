@@ -74,7 +74,7 @@ export function createMirror({ view, t, channel, retry, retryError, onRemote }) 
     channel.onmessage = (event) => {
       const { op, args = [] } = event.data || {};
       const wellFormed = typeof op === "string" && Array.isArray(args) && args.length <= 2 &&
-        args.every((arg) => typeof arg === "boolean" || (typeof arg === "string" && arg.length <= 100000));
+        args.every((arg) => typeof arg === "boolean" || Number.isFinite(arg) || (typeof arg === "string" && arg.length <= 100000));
       if (!wellFormed || !onRemote(op, args)) return;
       if (Object.prototype.hasOwnProperty.call(ops, op)) ops[op](...args);
     };

@@ -131,7 +131,7 @@ function setup({ script = { send: [] }, storage = memoryStorage(), channel = nul
   const events = [];
   const listeners = [];
   const env = {
-    doc: { links: [], readyState: "complete" }, host: null, handlers: {}, allowedOrigins: [], reducedMotion: true,
+    doc: { links: [], readyState: "complete", querySelector: () => null }, host: null, handlers: {}, allowedOrigins: [], reducedMotion: true,
     win: { location: new URL(href), addEventListener: (name, fn) => listeners.push([name, fn]) },
     navigate: (url) => events.push(["navigate", url]),
   };
