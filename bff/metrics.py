@@ -32,6 +32,15 @@ class HubCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         yield GaugeMetricFamily("repchat_active_streams", "Replies being relayed now", value=self.hub.active)
         yield CounterMetricFamily("repchat_tokens_relayed", "Tokens relayed to browsers", value=self.hub.tokens())
+        if self.hub.shared is not None:
+            yield GaugeMetricFamily(
+                "repchat_redis_reachable", "1 when this worker's last Redis call worked", value=int(self.hub.shared.healthy)
+            )
+            yield CounterMetricFamily(
+                "repchat_mirror_holes",
+                "Replies whose Redis mirror lost frames while Redis was away (followers end them with interrupted)",
+                value=self.hub.shared.holes,
+            )
 
 
 LOOPBACK = ("127.0.0.1", "::1")

@@ -93,6 +93,7 @@ class Shared:
         self.ended: set[str] = set()
         self.holed: set[str] = set()  # replies whose mirror lost frames: not mirrored any more
         self.unmarked: set[str] = set()  # holed replies whose `lost` entry is not written yet
+        self.holes = 0  # replies ever holed, for /metrics
         self.flusher: asyncio.Task[None] | None = None
         self.listener: asyncio.Task[None] | None = None
         self.healthy = True
@@ -141,6 +142,7 @@ class Shared:
         pipe.set(producer_key(self.process_id), 1, px=int(self.liveness * 1000))
         if await self._safely(pipe.execute()) is None:
             self.holed.add(stream_id)
+            self.holes += 1
 
     def mirror(self, stream_id: str, first_seq: int, frames: list[bytes]) -> None:
         """Queue frames for the next flush; costs a list append on the token path."""
@@ -177,6 +179,7 @@ class Shared:
         if await self._safely(pipe.execute()) is None:
             # These frames (or ends) never reached Redis: followers must not wait for them.
             lost = (set(pending) | ended) - self.holed
+            self.holes += len(lost)
             self.holed |= lost
             self.unmarked |= lost
             self.ended |= ended & self.holed  # forget them once their `lost` entry is written
