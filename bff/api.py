@@ -30,6 +30,7 @@ from .stream.buffer import StreamHub
 from .settings import Settings
 from .visitor_tokens import TokenIssuer, Visitor
 from .upstream import Upstream
+from .webhooks import Webhooks
 
 log = logging.getLogger("repchat.api")
 
@@ -71,6 +72,7 @@ class ChatApi:
         profiles: dict[str, Profile] | None = None,
         hub: StreamHub | None = None,
         limits: RateLimits | None = None,
+        webhooks: Webhooks | None = None,
     ) -> None:
         self.settings = settings
         self.upstream = upstream
@@ -80,6 +82,7 @@ class ChatApi:
         self.hub = hub or StreamHub()
         self.limits = limits or RateLimits(settings)
         self._misconfigured = Once(log)
+        self.webhooks = webhooks
 
     def routes(self) -> list[Route]:
         return [
@@ -136,7 +139,7 @@ class ChatApi:
         expires_at = dt.datetime.fromtimestamp(expires, dt.UTC).isoformat().replace("+00:00", "Z")
         # A QR visit is recorded once per visitor session (a reload keeps the
         # session), after the answer, and a failure there never reaches the page.
-        task = BackgroundTask(self.upstream.record_scan, profile_id, scan) if scan and scan.get("source") == "qr_scan" else None
+        task = BackgroundTask(self._record_scan, profile_id, scan) if scan and scan.get("source") == "qr_scan" else None
         return JSONResponse({"token": token, "expiresAt": expires_at, "site": site}, status_code=201, background=task)
 
     async def _upstream_session(self, profile_id: str) -> str:
@@ -153,6 +156,15 @@ class ChatApi:
                 profile_id,
             )
             raise ApiError("profile_unknown", f"The chat service has no profile {profile_id!r}.") from None
+
+    async def _record_scan(self, profile_id: str, scan: dict[str, Any]) -> None:
+        """Record a QR visit upstream and tell the owner's webhook (`scan.recorded`)."""
+        await self.upstream.record_scan(profile_id, scan)
+        if self.webhooks is not None:
+            await self.webhooks.emit("scan.recorded", {
+                "profileId": profile_id, "source": scan.get("source"), "campaign": scan.get("campaign"),
+                "pageUrl": scan.get("pageUrl"),
+            })
 
     def _profile_id(self, requested: Any) -> str:
         """The upstream profile for a new session: a configured one the page names, else the default."""

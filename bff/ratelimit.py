@@ -25,6 +25,8 @@ RULES = {
     "session_per_ip": "rate_sessions_per_ip",
     "message_per_visitor": "rate_messages_per_visitor",
     "message_per_ip": "rate_messages_per_ip",
+    "contact_per_visitor": "rate_contacts_per_visitor",
+    "feedback_per_visitor": "rate_feedback_per_visitor",
 }
 
 

@@ -52,6 +52,13 @@ class Settings:
     rate_sessions_per_ip: str = "30/minute"
     rate_messages_per_visitor: str = "20/minute"
     rate_messages_per_ip: str = "120/minute"
+    rate_contacts_per_visitor: str = "5/minute"
+    rate_feedback_per_visitor: str = "30/minute"
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    webhook_max_attempts: int = 6
+    webhook_backoff: float = 2.0
+    idempotency_ttl: int = 24 * 3600
     redis_url: str = ""
     shutdown_deadline: float = 20.0
     trusted_proxies: str = "127.0.0.1"
