@@ -140,7 +140,11 @@ class ChatApi:
         # A QR visit is recorded once per visitor session (a reload keeps the
         # session), after the answer, and a failure there never reaches the page.
         task = BackgroundTask(self._record_scan, profile_id, scan) if scan and scan.get("source") == "qr_scan" else None
-        return JSONResponse({"token": token, "expiresAt": expires_at, "site": site}, status_code=201, background=task)
+        answer = {"token": token, "expiresAt": expires_at, "site": site}
+        profile = self.profiles.get(profile_id)
+        if profile is not None and profile.privacy_url:
+            answer["privacyUrl"] = profile.privacy_url  # linked from the contact card's consent box
+        return JSONResponse(answer, status_code=201, background=task)
 
     async def _upstream_session(self, profile_id: str) -> str:
         """A new upstream session; an upstream that does not know the profile is the owner's to fix, and logged."""

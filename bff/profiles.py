@@ -102,6 +102,7 @@ class Profile:
     phone: str = ""
     website: str = ""
     photo: str = ""
+    privacy_url: str = ""  # the owner's privacy notice, linked from the contact card's consent
     starters: tuple[str, ...] = ()
     events: dict[str, str] = field(default_factory=dict)
     plans: tuple[Plan, ...] = ()
@@ -125,6 +126,7 @@ class Profile:
             phone=data.get("phone", ""),
             website=data.get("website", ""),
             photo=data.get("photo", ""),
+            privacy_url=data.get("privacy_url", ""),
             starters=tuple(data.get("starters", ())),
             events=dict(data.get("events", {})),
             plans=tuple(Plan(**plan) for plan in data.get("plans", ())),

@@ -18,6 +18,7 @@ from .retrieval import Bm25
 from .tokenizer import stream_pieces
 
 PRICING = re.compile(r"\b(costs?|price[sd]?|pricing|plans?|how much|expensive|cheap|pay)\b")
+LEAVE_DETAILS = re.compile(r"\b(leave my (details|contact|number|email)|call me back|get back to me|get in touch)\b")
 SALES = re.compile(
     r"\b(sales|salesperson|a human|real person|someone|book a (call|demo)|schedule a (call|demo))\b"
     r"|\b(talk|speak|get in touch)\b.*\b(you|team|people)\b"
@@ -91,6 +92,12 @@ class Composer:
                 "I've filled in the contact form with your details. Check them, add a note if you "
                 "like, and press **Send** when you're ready.",
                 [{"type": "fill_form", "form": "#contact-form", "fields": fields}],
+            )
+        if LEAVE_DETAILS.search(text):
+            prefill = {"email": email.group()} if email else {}
+            return Answer(
+                f"Of course. Leave your details in the card below and {profile.name} will get back to you.",
+                [{"type": "collect_contact", "prefill": prefill}],
             )
         if SALES.search(text):
             return Answer(

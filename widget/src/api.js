@@ -56,6 +56,8 @@ export function createApi({ version, widget, events, onDestroy }) {
       return chat.send(text);
     },
     stop: () => ui().chat.stop(),
+    /** @param {Record<string, string>} [prefill] name, email, phone, note */
+    contact: (prefill) => ui().leads.openContact(prefill),
     compact: () => ui().chat.compact(),
     contextUsage: () => ui().chat.contextUsage(),
     on: events.on,

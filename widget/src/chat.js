@@ -29,6 +29,7 @@ import { showTranscript } from "./transcript.js";
  *   announce: (text: string) => void,
  *   setUnread: (count: number) => void,
  *   unread: number,
+ *   addRating?: (messageId: string) => void,
  * }} View
  */
 
@@ -134,13 +135,15 @@ export function createChat({ config, transport, store, view, t, context, env, em
     run(retryText);
   }
 
-  async function ensureSession() {
-    if (state.token && Date.parse(state.expiresAt) - Date.now() > 60000) return state.token;
+  /** @param {boolean} [fresh] a new session even if the stored token looks alive */
+  async function ensureSession(fresh) {
+    if (!fresh && state.token && Date.parse(state.expiresAt) - Date.now() > 60000) return state.token;
     const body = { site: config.site, scanContext: context.scan() };
     if (config.profile) body.profile = config.profile;
     const created = await transport.createSession(body);
     state.token = created.token;
     state.expiresAt = created.expiresAt;
+    state.privacyUrl = created.privacyUrl || "";
     state.scanSent = false;
     save();
     return state.token;
@@ -268,6 +271,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
       if (done.usage) state.usage = done.usage;
       show("done", finalText);
       emit("message", { role: "assistant", text: finalText, id: done.message && done.message.id });
+      if (done.message && done.message.id && view.addRating) view.addRating(done.message.id);
       finish(controller);
       await runCommands(done, token);
       save();
@@ -358,6 +362,8 @@ export function createChat({ config, transport, store, view, t, context, env, em
   return {
     restore,
     compact,
+    session: ensureSession,
+    note: addNote,
     remember(values) {
       Object.assign(state, values);
       save();

@@ -16,6 +16,7 @@ import { isPrivateField } from "./context.js";
  * @property {(url: string) => void} navigate
  * @property {boolean} reducedMotion
  * @property {string} [accent]
+ * @property {(prefill: Record<string, string>) => void} [contact] the chat's own contact card
  */
 
 /**
@@ -132,7 +133,21 @@ export async function runCommand(command, env) {
         optedIn.dispatchEvent(new CustomEvent("repchat:open", { bubbles: true, detail: command }));
         return { result: "executed", key: "openedModal", note: label(optedIn, id) };
       }
+      // No such window on this page (a QR landing page, say): the chat's own contact card stands in.
+      if (env.contact && /contact|sales|lead/i.test(id)) {
+        env.contact({});
+        return { result: "executed", key: "c_offered" };
+      }
       return { result: "blocked", key: "blocked", note: "open " + (id || "a window") };
+    }
+    if (type === "collect_contact") {
+      if (!env.contact) return { result: "blocked", key: "blocked", note: "collect_contact" };
+      const prefill = command.prefill && typeof command.prefill === "object" ? command.prefill : {};
+      /** @type {Record<string, string>} */
+      const fields = {};
+      for (const name of ["name", "email", "phone", "note"]) if (typeof prefill[name] === "string") fields[name] = prefill[name];
+      env.contact(fields);
+      return { result: "executed", key: "c_offered" };
     }
     if (type === "scroll_to" || type === "highlight") {
       const target = findTarget(env.doc, command.selector, env.host);

@@ -18,7 +18,7 @@ import { applyPanelStyles } from "./styles.js";
  * @property {string} [title]
  * @property {string} [subtitle]
  * @property {string} [avatar]
- * @property {{send: (text: string) => void, stop: () => void, open: () => void, close: () => void}} handlers
+ * @property {{send: (text: string) => void, stop: () => void, open: () => void, close: () => void, contact: () => void}} handlers
  */
 
 /**
@@ -45,6 +45,8 @@ export function createPanel(options) {
   const floating = mode !== "inline";
   applyPanelStyles(frame.root);
   const close = floating ? h(doc, "button", { class: "close", type: "button", "aria-label": t("close"), text: "×" }) : null;
+  const contact = h(doc, "button", { class: "hbtn", type: "button", "aria-label": t("c_title"), title: t("c_title") }, [icon(doc, "mail")]);
+  contact.addEventListener("click", () => handlers.contact());
   const log = h(doc, "div", { class: "log", role: "log", "aria-label": t("log"), tabindex: "0" });
   const live = h(doc, "div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
   const input = h(doc, "textarea", { id: "rc-input", rows: "1", placeholder: t("placeholder"), autocomplete: "off", enterkeyhint: "send" });
@@ -61,6 +63,7 @@ export function createPanel(options) {
         h(doc, "h2", { id: "rc-title", text: options.title || t("title") }),
         h(doc, "p", { class: "sub", text: options.subtitle || t("subtitle") }),
       ]),
+      contact,
       close,
     ]),
     log, chips, live, form, h(doc, "p", { class: "foot", text: t("disclaimer") }),

@@ -27,6 +27,7 @@ const MAX_MESSAGES = 200;
  * @property {number} [compactedAt] message count at the last compaction
  * @property {boolean} [open] the panel was open
  * @property {boolean} [previewDismissed]
+ * @property {string} [privacyUrl] the owner's privacy notice (from the session), for the contact card
  */
 
 /** @typedef {{load: () => State, save: (state: State) => void, clear: () => void}} Store */
