@@ -77,16 +77,21 @@ def contacts(emulator: RunningEmulator, email: str) -> list[dict]:
     return [e for e in emulator.journal("contact") if e.get("email") == email and e["saved"]]
 
 
-@pytest.fixture
-def desktop(browser: Browser) -> Iterator[Page]:
-    """A desktop page; CSP is bypassed only so that axe-core can be injected into the demo site."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+def page_in(browser: Browser, **options: object) -> Iterator[Page]:
+    """A page in a context of its own, failing the test on any uncaught error in it."""
+    context = browser.new_context(**options)  # type: ignore[arg-type]
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[Page]:
+    """A desktop page; CSP is bypassed only so that axe-core can be injected into the demo site."""
+    yield from page_in(browser, viewport={"width": 1280, "height": 800}, bypass_csp=True)
 
 
 def test_a_visitor_on_the_demo_site_leaves_details_and_rates_an_answer(desktop: Page, leads: LeadStack):
@@ -142,13 +147,7 @@ def test_the_representative_offers_the_card_prefilled(page: Page, leads: LeadSta
 
 @pytest.fixture
 def phone(browser: Browser, playwright: Playwright) -> Iterator[Page]:
-    context = browser.new_context(**playwright.devices["Pixel 7"])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
+    yield from page_in(browser, **playwright.devices["Pixel 7"])
 
 
 def test_on_a_landing_page_sales_falls_back_to_the_card_and_failures_keep_what_was_typed(phone: Page, leads: LeadStack):

@@ -150,6 +150,14 @@ class Emulator:
             return detail(scenario.status, f"Injected fault: HTTP {scenario.status}", headers)
         return None
 
+    def _gated_scenario(self, request: Request) -> Scenario | Response:
+        """This request's scenario, or the 400 (bad spec), 401 or injected error it gets instead."""
+        try:
+            scenario = self._scenario(request)
+        except ScenarioError as exc:
+            return detail(400, str(exc))
+        return self._gate(request, scenario) or scenario
+
     # -- endpoints ----------------------------------------------------------
 
     async def health(self, request: Request) -> Response:
@@ -269,13 +277,9 @@ class Emulator:
         session = self._session(request)
         if isinstance(session, Response):
             return session
-        try:
-            scenario = self._scenario(request)
-        except ScenarioError as exc:
-            return detail(400, str(exc))
-        refused = self._gate(request, scenario)
-        if refused:
-            return refused
+        scenario = self._gated_scenario(request)
+        if isinstance(scenario, Response):
+            return scenario
         recap, folded = self.store.compact(session)
         text = recap or "Nothing to compact yet: the conversation is still short."
         entry = self.store.record("compact", sessionId=session.id, compactedMessages=folded, outcome="streaming")
@@ -325,13 +329,9 @@ class Emulator:
 
     async def save_contact(self, request: Request) -> Response:
         """Lead capture: the visitor's details become a contact of the profile."""
-        try:
-            scenario = self._scenario(request)
-        except ScenarioError as exc:
-            return detail(400, str(exc))
-        refused = self._gate(request, scenario)
-        if refused:
-            return refused
+        scenario = self._gated_scenario(request)
+        if isinstance(scenario, Response):
+            return scenario
         if scenario.contact_status:
             return detail(scenario.contact_status, f"Injected fault: HTTP {scenario.contact_status}")
         body = await self._body(request)
