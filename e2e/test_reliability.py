@@ -131,6 +131,9 @@ def test_hostile_commands_are_blocked_and_said(page: Page, rig: Rig):
     page.goto(f"{rig.host}/?site=commands")
     open_chat(page)
     send(page, "I want to talk to sales [[fault: hostile-commands]]")
-    # Four refused by the BFF's allowlist, and open_modal refused by the widget: this page has no such dialog.
-    expect(page.locator(f"{W} .note", has_text="Blocked an action")).to_have_count(5, timeout=10_000)
+    # Four refused by the BFF's allowlist; open_modal "contact" finds no dialog on this page, so the
+    # chat's own contact card stands in (and says so) rather than a block.
+    expect(page.locator(f"{W} .note", has_text="Blocked an action")).to_have_count(4, timeout=10_000)
+    expect(page.locator(f"{W} .note", has_text="Opened a card to leave your details")).to_have_count(1)
+    expect(page.locator(f"{W} form.card")).to_be_visible()
     assert page.url.startswith(rig.host)
