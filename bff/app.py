@@ -86,10 +86,7 @@ def create_app(settings: Settings) -> Starlette:
             shared.start(hub.on_remote_stop)
         on_stop_signals(lambda: hub.drain(settings.shutdown_deadline))
         if webhooks is not None:
-            if not webhooks.durable_outbox:
-                log.warning("webhooks: without REPCHAT_REDIS_URL the outbox is in memory; "
-                            "events not yet delivered are lost when this process stops")
-            webhooks.start()
+            webhooks.start()  # `repchat check` (and serve's startup) warn when its outbox is only in memory
         yield
         if webhooks is not None:
             await webhooks.aclose()

@@ -56,6 +56,8 @@ KEYS: dict[str, Key] = {
     "website": _text("on the contact card", '"https://www.example.com"'),
     "photo": _text("an https image URL for the landing page; default: the name's initials",
                    '"https://www.example.com/maya.jpg"'),
+    "privacy_url": _text("your privacy notice (http/https), linked from the chat's contact card beside the consent box",
+                         '"https://www.example.com/privacy"'),
     "starters": Key("list of text", False, "starter questions shown as chips on the landing page",
                     '["What does it cost?", "Book a demo"]'),
     "events": Key("table of text", False, "campaign code to event name, so the Representative knows where a "

@@ -185,9 +185,3 @@ def test_the_readme_recipe_verifies_a_real_delivery():
     body = b'{"id":"evt_x"}'
     assert signature_ok(SECRET, body, sign(SECRET, body, int(time.time())))
 
-
-def test_without_redis_the_log_says_the_outbox_is_in_memory(emulator, caplog):
-    server = webhook_bff(emulator, "http://127.0.0.1:9/hook")
-    server.start()
-    server.stop()
-    assert any("outbox is in memory" in record.getMessage() for record in caplog.records)
