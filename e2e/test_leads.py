@@ -189,7 +189,7 @@ def test_through_faults_and_a_restart_with_redis_every_event_arrives_once(phone:
         try:
             wait_ready([emulator])
             env = clean_env(
-                upstream_url=emulator.url, upstream_api_key=KEY, secret_keys="e2e-secret", public_url=url,
+                upstream_url=emulator.url, upstream_api_key=KEY, secret_keys="e2e-signing-key-" + "0" * 32, public_url=url,
                 allowed_origins=url, redis_url=redis_url, webhook_url=hook, webhook_secret=SECRET,
                 webhook_backoff="4", rate_sessions_per_ip="", demo_site="true",
             )
