@@ -3,11 +3,17 @@
     python benchmarks/widget.py              # the full run: a 2,000-token reply at 100 tokens/s
     python benchmarks/widget.py --tokens 300 # a short form (what CI runs)
 
-Prints widget.js gzipped bytes, the script evaluation time at load (the
-duration of Chrome's EvaluateScript trace event for widget.js, median of
-several loads),
-main-thread time per streamed token, and every long task seen. The budgets
-are 15 KB gzipped, 10 ms of script at load, and no long task over 50 ms.
+Prints, against the budgets (issue 14):
+- widget.js gzipped (what every page pays at load): at most 8 KB; with the
+  conversation UI it loads on intent (the chunk): at most 32 KB;
+- script evaluation at load: Chrome's EvaluateScript trace event for
+  widget.js, median of several loads: at most 4 ms of main-thread CPU time
+  (its wall time is printed too; on a busy machine it counts waiting for a CPU);
+- how long a click on the launcher takes to show the panel (to the first
+  frame that has it), median of several: at most 100 ms when the chunk was
+  fetched on intent (a pointer over the launcher), at most 300 ms from a cold
+  cache (a fresh browser context, clicked before anything else loaded);
+- main-thread time per streamed token, and every long task seen (none over 50 ms).
 
 The markdown scenarios stream three replies into the real renderer (with the
 widget's styles, in a shadow root), one token per task, and time each token
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -39,10 +46,41 @@ from bff.emulator.tokenizer import stream_pieces  # noqa: E402
 from bff.page_templates import STATIC_DIR  # noqa: E402
 from e2e.stack import CHROMIUM_ARGS, chromium_executable, running_stack  # noqa: E402
 
-BUDGET_GZIP = 32 * 1024  # issue 14: everything together (the eager part has its own budget)
-BUDGET_EVAL_MS = 10.0
+BUDGET_EAGER_GZIP = 8 * 1024
+BUDGET_TOTAL_GZIP = 32 * 1024
+BUDGET_EVAL_MS = 4.0
+BUDGET_OPEN_WARM_MS = 100.0
+BUDGET_OPEN_COLD_MS = 300.0
 BUDGET_LONG_TASK_MS = 50.0
 BUDGET_LATE_TOKEN_RATIO = 1.5
+
+# Milliseconds from a click on the launcher to the first animation frame with
+# the panel shown. CLICK_AT_LOAD clicks as soon as the launcher exists, before
+# the widget fetched anything on its own, and resolves window.__openMs.
+MEASURE_OPEN = """
+window.__measureOpen = () => new Promise((resolve) => {
+  const root = document.querySelector("repchat-widget").shadowRoot;
+  const start = performance.now();
+  root.querySelector(".launcher").click();
+  const check = () => {
+    const panel = root.querySelector(".panel");
+    if (panel && !panel.hidden) resolve(performance.now() - start);
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+});
+"""
+CLICK_AT_LOAD = MEASURE_OPEN + """
+window.__openMs = new Promise((resolve) => {
+  const watch = new MutationObserver(() => {
+    const host = document.querySelector("repchat-widget");
+    if (!host || !host.shadowRoot) return;
+    watch.disconnect();
+    window.__measureOpen().then(resolve);
+  });
+  watch.observe(document, { childList: true, subtree: true });
+});
+"""
 
 OBSERVE_LONG_TASKS = """
 window.__longTasks = [];
@@ -52,14 +90,20 @@ new PerformanceObserver((list) => {
 """
 
 
-def evaluate_ms(trace: dict | list) -> float:
-    """Milliseconds Chrome spent evaluating widget.js, from a timeline trace."""
+def evaluate_ms(trace: dict | list) -> tuple[float, float]:
+    """Milliseconds Chrome spent evaluating widget.js, from a timeline trace: wall
+    time (`dur`) and the main thread's CPU time (`tdur`). On a busy machine the
+    wall time also counts waiting for a CPU; the CPU time is the script's own cost."""
     events = trace["traceEvents"] if isinstance(trace, dict) else trace
-    return sum(
-        event["dur"] / 1000
+    evaluations = [
+        event
         for event in events
         if event.get("name") == "EvaluateScript"
         and event.get("args", {}).get("data", {}).get("url", "").endswith("/widget.js")
+    ]
+    return (
+        sum(event["dur"] for event in evaluations) / 1000,
+        sum(event.get("tdur", event["dur"]) for event in evaluations) / 1000,
     )
 
 
@@ -81,13 +125,17 @@ def run(tokens: int, rate: float, loads: int, browser: Browser | None = None) ->
 
 def _measure(tokens: int, rate: float, loads: int, browser: Browser) -> dict[str, object]:
     widget = (STATIC_DIR / "widget.js").read_bytes()
+    chunk = (STATIC_DIR / "widget-chunk.js").read_bytes()
     results: dict[str, object] = {
         "widget_bytes": len(widget),
         "widget_gzip_bytes": len(gzip.compress(widget, 9)),
+        "chunk_gzip_bytes": len(gzip.compress(chunk, 9)),
+        "machine_load": round(os.getloadavg()[0], 1),
     }
+    results["total_gzip_bytes"] = results["widget_gzip_bytes"] + results["chunk_gzip_bytes"]  # type: ignore[operator]
     with running_stack(token_gap=1.0 / rate) as stack:
         host = stack.host
-        load_times = []
+        load_times: list[tuple[float, float]] = []
         for _ in range(loads):
             page = browser.new_page()
             browser.start_tracing(page=page, categories=["devtools.timeline"])
@@ -95,8 +143,13 @@ def _measure(tokens: int, rate: float, loads: int, browser: Browser) -> dict[str
             page.locator("repchat-widget .launcher").wait_for()
             load_times.append(evaluate_ms(json.loads(browser.stop_tracing())))
             page.close()
-        results["script_ms_at_load_median"] = round(statistics.median(load_times), 2)
-        results["script_ms_at_load_max"] = round(max(load_times), 2)
+        wall = [elapsed for elapsed, _ in load_times]
+        cpu = [own for _, own in load_times]
+        results["script_ms_at_load_median"] = round(statistics.median(wall), 2)
+        results["script_ms_at_load_max"] = round(max(wall), 2)
+        results["script_cpu_ms_at_load_median"] = round(statistics.median(cpu), 2)
+        results["script_cpu_ms_at_load_max"] = round(max(cpu), 2)
+        results.update(_open_latency(browser, host, loads))
 
         page = browser.new_page()
         page.add_init_script(OBSERVE_LONG_TASKS)
@@ -127,26 +180,64 @@ def _measure(tokens: int, rate: float, loads: int, browser: Browser) -> dict[str
         page.close()
     results["markdown"] = markdown_scenarios(browser, tokens, repeats=3 if tokens >= 2000 else 1)
     results["within_budget"] = (
-        results["widget_gzip_bytes"] <= BUDGET_GZIP
-        and results["script_ms_at_load_median"] <= BUDGET_EVAL_MS
+        results["widget_gzip_bytes"] <= BUDGET_EAGER_GZIP
+        and results["total_gzip_bytes"] <= BUDGET_TOTAL_GZIP  # type: ignore[operator]
+        and results["script_cpu_ms_at_load_median"] <= BUDGET_EVAL_MS
+        and results["open_warm_ms_median"] <= BUDGET_OPEN_WARM_MS  # type: ignore[operator]
+        and results["open_cold_ms_median"] <= BUDGET_OPEN_COLD_MS  # type: ignore[operator]
         and results["longest_task_ms"] <= BUDGET_LONG_TASK_MS
         and all(row["within_budget"] for row in results["markdown"])
     )
     return results
 
 
+def _open_latency(browser: Browser, host: str, loads: int) -> dict[str, float]:
+    """Click-to-panel times: after a pointer over the launcher fetched the chunk, and from a cold cache."""
+    warm, cold = [], []
+    for _ in range(loads):
+        context = browser.new_context()  # a fresh context: nothing cached
+        page = context.new_page()
+        page.add_init_script(CLICK_AT_LOAD)
+        page.goto(host)
+        cold.append(page.evaluate("window.__openMs"))
+        context.close()
+        context = browser.new_context()
+        page = context.new_page()
+        page.add_init_script(MEASURE_OPEN)
+        page.goto(host)
+        page.locator("repchat-widget .launcher").hover()
+        page.locator("repchat-widget[data-ready]").wait_for(state="attached")
+        warm.append(page.evaluate("window.__measureOpen()"))
+        context.close()
+    return {
+        "open_warm_ms_median": round(statistics.median(warm), 1),
+        "open_warm_ms_max": round(max(warm), 1),
+        "open_cold_ms_median": round(statistics.median(cold), 1),
+        "open_cold_ms_max": round(max(cold), 1),
+    }
+
+
 def report(results: dict[str, object]) -> str:
     return "\n".join(
         [
-            f"widget.js                 {results['widget_bytes']:>8} bytes, {results['widget_gzip_bytes']} gzipped"
-            f" (budget {BUDGET_GZIP}; peers 82 KB to 456 KB)",
-            f"script evaluation at load {results['script_ms_at_load_median']:>8} ms median,"
-            f" {results['script_ms_at_load_max']} ms max (budget {BUDGET_EVAL_MS} ms)",
+            f"widget.js, gzipped        {results['widget_gzip_bytes']:>8} bytes at load (budget {BUDGET_EAGER_GZIP})",
+            f"with the chunk, gzipped   {results['total_gzip_bytes']:>8} bytes (budget {BUDGET_TOTAL_GZIP};"
+            " peers 82 KB to 456 KB)",
+            f"script evaluation at load {results['script_cpu_ms_at_load_median']:>8} ms median main-thread CPU,"
+            f" {results['script_cpu_ms_at_load_max']} ms max (budget {BUDGET_EVAL_MS} ms)",
+            f"  the same, wall time     {results['script_ms_at_load_median']:>8} ms median,"
+            f" {results['script_ms_at_load_max']} ms max (counts waiting for a CPU on a busy machine)",
+            f"open, chunk fetched       {results['open_warm_ms_median']:>8} ms median,"
+            f" {results['open_warm_ms_max']} ms max (budget {BUDGET_OPEN_WARM_MS} ms)",
+            f"open, cold cache          {results['open_cold_ms_median']:>8} ms median,"
+            f" {results['open_cold_ms_max']} ms max (budget {BUDGET_OPEN_COLD_MS} ms)",
             f"streaming                 {results['tokens']:>8} tokens at {results['tokens_per_second']}/s",
             f"main thread per token     {results['main_thread_ms_per_token']:>8} ms",
             f"long tasks                {len(results['long_tasks_ms']):>8} seen, longest {results['longest_task_ms']} ms"
             f" (budget {BUDGET_LONG_TASK_MS} ms)",
             *markdown_report(results["markdown"]),
+            f"machine load              {results['machine_load']:>8} (1-minute load average over {os.cpu_count()} CPUs:"
+            " timings stretch with it)",
             f"within budget             {str(results['within_budget']):>8}",
         ]
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -12,7 +13,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__
 from .api import ChatApi
@@ -32,6 +33,7 @@ from .stream.mirror import Shared
 from .shutdown import on_stop_signals
 from .settings import Settings, load_settings
 from .stream.buffer import StreamHub
+from .stream.response import SERVER_SEND
 from .visitor_tokens import TokenIssuer
 from .upstream import Upstream
 
@@ -41,6 +43,27 @@ log = logging.getLogger("repchat")
 async def healthz(request: Request) -> JSONResponse:
     """The process is up (liveness)."""
     return JSONResponse({"status": "ok", "version": __version__})
+
+
+class App(Starlette):
+    """Starlette, handing an event stream the `send` it was itself given.
+
+    Each middleware wraps `send` in a function of its own, so every token
+    would cost one call per layer after the response start (which is all
+    those wrappers look at). With only the BFF's own middleware installed,
+    the event stream sends its body frames straight to the server's `send`
+    (`SERVER_SEND` in the scope); once an embedder adds a middleware, which
+    may hold the start until the first body, every frame goes through it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.own_middleware = len(self.user_middleware)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if len(self.user_middleware) == self.own_middleware:
+            scope[SERVER_SEND] = send
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -106,7 +129,7 @@ def create_app(settings: Settings) -> Starlette:
         *Landing(settings, profiles, template_env()).routes(),
     ]
     middleware = [Middleware(CorsMiddleware, policy=origins)]
-    app = Starlette(
+    app = App(
         routes=routes,
         middleware=middleware,
         exception_handlers={ApiError: api_error_handler},

@@ -222,7 +222,19 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from .dev.bench import run
 
-    return run.main(args.quick, args.json, args.ready_timeout)
+    if (args.upstream is None) != (args.api_key is None):
+        print("repchat bench: --upstream and --api-key go together", file=sys.stderr)
+        return 2
+    if args.workers < 1 or (args.streams is not None and args.streams < 1) or (args.tokens is not None and args.tokens < 1) \
+            or (args.gap is not None and args.gap < 0):
+        print("repchat bench: --workers, --streams and --tokens must be at least 1, --gap at least 0", file=sys.stderr)
+        return 2
+    options = run.Options(
+        quick=args.quick, scenarios=tuple(name for name in (args.scenario or "").split(",") if name),
+        streams=args.streams, tokens=args.tokens, gap=args.gap, upstream=args.upstream, api_key=args.api_key or "",
+        profile=args.profile, workers=args.workers, nginx=not args.no_nginx,
+    )
+    return run.main(options, args.json, args.ready_timeout)
 
 
 def cmd_soak(args: argparse.Namespace) -> int:
@@ -327,11 +339,28 @@ def parser() -> argparse.ArgumentParser:
     qr.add_argument("--light", default="", help="light color, or transparent")
     qr.set_defaults(run=cmd_qr)
 
-    bench = commands.add_parser("bench", help="measure the relay against the emulator and a naive relay")
+    bench = commands.add_parser(
+        "bench", help="measure the relay against the upstream alone, nginx and a naive relay")
     bench.add_argument("--quick", action="store_true", help="the short form (what CI runs)")
     bench.add_argument("--json", action="store_true", help="print JSON")
+    bench.add_argument("--scenario", default=None, metavar="NAMES",
+                       help="comma list of scenarios to run: latency, load, throughput, held, burst (default: all)")
+    bench.add_argument("--streams", type=int, default=None, metavar="N",
+                       help="streams per scenario, instead of each scenario's own number")
+    bench.add_argument("--tokens", type=int, default=None, metavar="N",
+                       help="tokens per reply (the bench's emulator only; your upstream answers as it will)")
+    bench.add_argument("--gap", type=float, default=None, metavar="S",
+                       help="seconds between tokens (the bench's emulator only)")
+    bench.add_argument("--upstream", default=None, metavar="URL",
+                       help="measure against your own upstream API instead of the emulator (no direct or naive path)")
+    bench.add_argument("--api-key", default=None, metavar="KEY", help="the API key of --upstream")
+    bench.add_argument("--profile", default="demo", metavar="ID",
+                       help="the upstream profile replies come from (default demo)")
+    bench.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="repchat's worker processes (default 1); nginx gets as many, at least 2")
+    bench.add_argument("--no-nginx", action="store_true", help="leave out the nginx path even when nginx is installed")
     bench.add_argument("--ready-timeout", type=float, default=30.0,
-                       help="seconds to wait for the emulator, the BFF and the naive relay to be ready (default 30)")
+                       help="seconds to wait for the servers (emulator, BFF, nginx, naive relay) to be ready (default 30)")
     bench.set_defaults(run=cmd_bench)
 
     soak = commands.add_parser("soak", help="hold many visitors with injected faults; nothing may be lost")

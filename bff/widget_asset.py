@@ -1,36 +1,45 @@
-"""The widget as the BFF serves it: `/widget.js` and `/static/`.
+"""The widget as the BFF serves it: `/widget.js`, its conversation UI (`/widget/chunk.<hash>.js`), `/static/`.
 
 The widget is served by the same process that speaks its API, so the two
-never drift apart; its ETag is its content hash.
+never drift apart: widget.js (what runs at page load; its ETag is its
+content hash) and the conversation UI it loads on intent, at a URL named by
+that script's content hash and cached for a year.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from . import __version__
+from .errors import ApiError
 from .page_templates import STATIC_DIR
 
 
 class WidgetAsset:
-    """The built widget, read once, with a content ETag and a gzipped copy."""
+    """A built widget script, read once, with a content ETag and a gzipped copy.
 
-    def __init__(self, path: Path = STATIC_DIR / "widget.js") -> None:
+    `immutable` is for a script whose URL names its content (the chunk).
+    """
+
+    def __init__(self, path: Path = STATIC_DIR / "widget.js", immutable: bool = False) -> None:
         self.body = path.read_bytes()
         self.gzipped = gzip.compress(self.body, 9, mtime=0)
-        self.etag = '"' + hashlib.sha256(self.body).hexdigest()[:20] + '"'
+        self.digest = hashlib.sha256(self.body).hexdigest()
+        self.etag = '"' + self.digest[:20] + '"'
+        self.immutable = immutable
 
     async def endpoint(self, request: Request) -> Response:
         # A versioned URL (?v=...) never changes; the bare URL revalidates
         # often so a deploy reaches every visitor within minutes.
-        immutable = request.query_params.get("v") == __version__
+        immutable = self.immutable or request.query_params.get("v") == __version__
         headers = {
             "ETag": self.etag,
             "Cache-Control": "public, max-age=31536000, immutable" if immutable else "public, max-age=300",
@@ -48,8 +57,28 @@ class WidgetAsset:
         return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
+def chunk_routes() -> list[BaseRoute]:
+    """The conversation UI at /widget/chunk.<hash>.js, named as widget/build.mjs names it.
+
+    A widget.js from an earlier deploy (cached for minutes, or for a year at a
+    ?v= URL) names an earlier chunk: it is sent to this one, which runs only
+    if its contract with widget.js is unchanged (widget/src/loader.js), so an
+    old page gets either a working chat or its visible "could not load".
+    """
+    chunk = WidgetAsset(STATIC_DIR / "widget-chunk.js", immutable=True)
+    current = f"/widget/chunk.{chunk.digest[:16]}.js"
+
+    async def earlier(request: Request) -> Response:
+        if not re.fullmatch(r"[0-9a-f]{16}", request.path_params["digest"]):
+            raise ApiError("not_found", "There is no such widget file.")
+        return RedirectResponse(current, status_code=307, headers={"Cache-Control": "no-cache"})
+
+    return [Route(current, chunk.endpoint), Route("/widget/chunk.{digest}.js", earlier)]
+
+
 def widget_routes() -> list[BaseRoute]:
     return [
         Route("/widget.js", WidgetAsset().endpoint),
+        *chunk_routes(),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -73,7 +73,8 @@ def host_page(bff: str) -> Starlette:
             f' data-{name}="{params[name]}"' for name in ("mode", "lang", "theme", "preview", "compact-at", "image-hosts") if name in params
         )
         html_attrs = ' dir="rtl" lang="ar"' if params.get("dir") == "rtl" else ' lang="en"'
-        body = f"""<!doctype html><html{html_attrs}><head><meta charset="utf-8"><title>{title}</title></head>
+        body = f"""<!doctype html><html{html_attrs}><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><h1>Plain host page</h1><p id="para">Some content.</p>
 <script src="{bff}/widget.js" data-site="{params.get('site', 'plain')}"{attrs} async></script></body></html>"""
         headers = {}
@@ -93,6 +94,19 @@ def host_page(bff: str) -> Starlette:
 <script src="{bff}/widget.js" data-site="api" data-lang="es" async></script></body></html>"""
         )
 
+    async def inline_page(request) -> HTMLResponse:
+        """An inline chat in a container of the size the query asks for (none: the container has no height)."""
+        params = request.query_params
+        size = "".join(f"{side}:{int(params[side])}px;" for side in ("height", "width") if side in params)
+        sheet = f"<style>#box{{{size}}}</style>" if size else ""
+        html_attrs = ' dir="rtl" lang="ar"' if params.get("dir") == "rtl" else ' lang="en"'
+        return HTMLResponse(
+            f"""<!doctype html><html{html_attrs}><head><meta charset="utf-8"><title>Inline page</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">{sheet}</head>
+<body><h1>Host page with an inline chat</h1><div id="box"><repchat-chat></repchat-chat></div>
+<script src="{bff}/widget.js" data-site="{params.get('site', 'inline')}" async></script></body></html>"""
+        )
+
     async def queue_js(request) -> Response:
         readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
         snippet = readme.split("window.RepChat = window.RepChat ||", 1)[1].split("</script>", 1)[0]
@@ -106,17 +120,23 @@ def host_page(bff: str) -> Starlette:
         return Response("window.RepChat = window.RepChat ||" + snippet + calls, media_type="text/javascript")
 
     return Starlette(
-        routes=[Route("/", page), Route("/csp", page), Route("/api", api_page), Route("/queue.js", queue_js)]
+        routes=[
+            Route("/", page), Route("/csp", page), Route("/api", api_page), Route("/inline", inline_page),
+            Route("/queue.js", queue_js),
+        ]
     )
 
 
 @contextmanager
-def running_stack(**emulator_options: Any) -> Iterator[Stack]:
-    """An emulator, a BFF serving the demo site, and a plain host page on another origin, all started."""
+def running_stack(bff_options: dict[str, Any] | None = None, **emulator_options: Any) -> Iterator[Stack]:
+    """An emulator, a BFF (with `bff_options` as settings) serving the demo site, and a plain host page
+    on another origin, all started."""
     emulator = start_emulator(**emulator_options)
     bff_sock, host_sock = listening_socket(), listening_socket()
     bff_url, host_url = url_of(bff_sock), url_of(host_sock)
-    settings = bff_settings(emulator.url, public_url=bff_url, allowed_origins=(bff_url, host_url))
+    settings = bff_settings(
+        emulator.url, public_url=bff_url, allowed_origins=(bff_url, host_url), **(bff_options or {})
+    )
     servers = [BackgroundServer(create_app(settings), sock=bff_sock), BackgroundServer(host_page(bff_url), sock=host_sock)]
     for server in servers:
         server.start()

@@ -52,12 +52,12 @@ def test_scroll_and_highlight_stay_in_the_host_document(page: Page, stack: Stack
     page.goto(f"{stack.bff}/demo")
     open_chat(page)
     send(page, "Show me the FAQ")
-    expect(page.locator(f"{W} .note").last).to_have_text("Scrolled to Frequently asked questions", timeout=15_000)
+    expect(page.locator(f"{W} .note").last).to_have_text("Scrolled to “Frequently asked questions”", timeout=15_000)
     assert page.evaluate("document.getElementById('faq').getBoundingClientRect().top < innerHeight")
     page.goto(f"{stack.bff}/pricing")
     send(page, "Which plan do you recommend?")
     expect(page.locator(".plan-team")).to_have_attribute("data-repchat-highlight", "", timeout=15_000)
-    expect(page.locator(f"{W} .note").last).to_have_text("Highlighted Team")
+    expect(page.locator(f"{W} .note").last).to_have_text("Highlighted “Team”")
 
 
 def test_server_commands_are_reported_and_blocked_ones_said(page: Page, stack: Stack):
@@ -72,7 +72,7 @@ def test_server_commands_are_reported_and_blocked_ones_said(page: Page, stack: S
     assert [(entry["command"]["type"], entry["result"]) for entry in reported] == [("open_modal", "executed")]
     send(page, "I want to talk to sales [[fault: hostile-commands]]")
     notes = page.locator(f"{W} .note")
-    expect(notes.filter(has_text="Blocked an action")).to_have_count(4, timeout=15_000)
+    expect(notes.filter(has_text="Correction: that step could not be done")).to_have_count(1, timeout=15_000)
     expect(page).to_have_url(f"{stack.bff}/demo")
 
 

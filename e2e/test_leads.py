@@ -57,7 +57,7 @@ def leads() -> Iterator[LeadStack]:
 
 
 def card(page: Page):  # type: ignore[no-untyped-def]
-    return page.locator(f"{W} form.card:not(.why)")
+    return page.locator(f"{W} form.lead:not(.why)")
 
 
 def fill_card(page: Page, values: dict[str, str], consent: bool = True) -> None:

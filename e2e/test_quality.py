@@ -130,6 +130,15 @@ def test_right_to_left_pages_mirror_the_layout(page: Page, stack: Stack):
     bot = last_reply(page).bounding_box()
     assert user["x"] < bot["x"], "the visitor's bubbles sit on the left in right-to-left"
     assert shadow(page, "getComputedStyle(root.querySelector('.log')).direction") == "rtl"
+    # Each bubble takes its own text's direction: English stays left-to-right
+    # (its punctuation where it belongs), Arabic right-to-left.
+    assert shadow(page, "[...root.querySelectorAll('.msg')].every((m) => m.getAttribute('dir') === 'auto')")
+    assert shadow(page, "root.querySelector('.msg.user').matches(':dir(ltr)')"), "an English message in an Arabic widget"
+    assert shadow(page, "[...root.querySelectorAll('.msg.bot')].pop().matches(':dir(ltr)')")
+    ask(page, "مرحبا، ما هي الأسعار؟")
+    assert shadow(page, "[...root.querySelectorAll('.msg.user')].pop().matches(':dir(rtl)')")
+    # The send arrow points the way text goes.
+    assert shadow(page, "getComputedStyle(root.querySelector('.send svg')).transform") == "matrix(-1, 0, 0, 1, 0, 0)"
     save_shot(page, "widget-rtl.png")
 
 
@@ -181,8 +190,10 @@ def test_stop_from_the_other_tab(context: BrowserContext, stack: Stack):
     send(first, "Which integrations do you have? [[fault: gap=0.2]]")
     expect(second.locator(f"{W} .stop")).to_be_visible()
     second.locator(f"{W} .stop").click()
-    expect(first.locator(f"{W} .msg.bot").last).to_contain_text("You stopped this reply.")
+    # Each tab says who stopped it: the writer was stopped from elsewhere, the other tab's visitor pressed Stop.
+    expect(first.locator(f"{W} .msg.bot").last).to_contain_text("This reply was stopped in another tab.")
     expect(second.locator(f"{W} .msg.bot").last).to_contain_text("You stopped this reply.")
+    expect(second.locator(f"{W} textarea")).to_be_focused()
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +91,7 @@ def test_a_network_drop_mid_reply_resumes_without_loss_or_repeat(page: Page, rig
 XSS = json.loads((Path(__file__).resolve().parent.parent / "tests" / "xss-vectors.json").read_text())
 SAFE_TAGS = {"DIV", "P", "STRONG", "EM", "CODE", "PRE", "A", "BR", "UL", "OL", "LI", "H3", "H4", "H5", "H6",
              "BLOCKQUOTE", "HR", "SPAN", "BUTTON", "DETAILS", "SUMMARY", "SVG", "PATH", "I", "SECTION",
-             "HEADER", "H2", "FORM", "LABEL", "TEXTAREA"}
+             "HEADER", "H2", "FORM", "LABEL", "TEXTAREA", "TIME"}
 AUDIT = """() => {
   const root = document.querySelector('repchat-widget').shadowRoot;
   const bad = [];
@@ -131,9 +132,12 @@ def test_hostile_commands_are_blocked_and_said(page: Page, rig: Rig):
     page.goto(f"{rig.host}/?site=commands")
     open_chat(page)
     send(page, "I want to talk to sales [[fault: hostile-commands]]")
-    # Four refused by the BFF's allowlist; open_modal "contact" finds no dialog on this page, so the
-    # chat's own contact card stands in (and says so) rather than a block.
-    expect(page.locator(f"{W} .note", has_text="Blocked an action")).to_have_count(4, timeout=10_000)
-    expect(page.locator(f"{W} .note", has_text="Opened a card to leave your details")).to_have_count(1)
-    expect(page.locator(f"{W} form.card")).to_be_visible()
+    # Four refused by the BFF's allowlist (one correction), and open_modal refused by the widget:
+    # this page has no such dialog and no contact page to link, so the chat's own contact card
+    # stands in. No selector or command name reaches the visitor.
+    notes = page.locator(f"{W} .note")
+    expect(notes.filter(has_text="Correction:")).to_have_count(2, timeout=10_000)
+    expect(notes.filter(has_text="that window is not on this page")).to_have_count(1)
+    expect(page.locator(f"{W} form.lead")).to_be_visible()
+    assert not re.search(r"#|fill_form|open_modal|navigate|javascript", " ".join(notes.all_inner_texts()))
     assert page.url.startswith(rig.host)

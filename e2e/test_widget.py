@@ -9,10 +9,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bff.emulator.scenario import Scenario
+from bff.page_templates import STATIC_DIR
 from tests.servers import API_KEY
 
 from .stack import ARTIFACTS, Stack
-from .widget_page import W, last_reply, open_chat, send, wait_reply
+from .widget_page import W, ask, last_reply, open_chat, send, wait_reply
 
 pytestmark = pytest.mark.e2e
 
@@ -68,7 +69,7 @@ def test_navigate_moves_the_page_and_the_chat_follows(page: Page, stack: Stack):
     send(page, "What does it cost?")
     expect(page).to_have_url(f"{stack.bff}/pricing", timeout=15_000)
     expect(page.locator(f"{W} .panel")).to_be_visible()
-    expect(page.locator(f"{W} .note").last).to_have_text("Opened /pricing")
+    expect(page.locator(f"{W} .note").last).to_have_text("Opened the pricing page")
     expect(page.locator(f"{W} .msg.user").last).to_have_text("What does it cost?")
 
 
@@ -88,7 +89,7 @@ def test_fill_form_fills_ordinary_fields_only(page: Page, stack: Stack):
     expect(page.locator("#contact-form [name=email]")).to_have_value("ana@lima.example", timeout=15_000)
     expect(page.locator("#contact-form [name=name]")).to_have_value("Ana Lima")
     expect(page.locator("#contact-form [name=account_password]")).to_have_value("")
-    expect(page.locator(f"{W} .note").last).to_have_text("Filled in 2 field(s) of the form")
+    expect(page.locator(f"{W} .note").last).to_have_text("Filled in your work email and name on the contact form")
 
 
 def test_page_context_reaches_upstream_without_secrets(page: Page, stack: Stack):
@@ -266,3 +267,77 @@ def test_the_api_key_never_reaches_the_browser(page: Page, stack: Stack):
     seen.append(streamed.encode())
     assert len(seen) > 5
     assert not any(API_KEY.encode() in chunk for chunk in seen)
+
+
+def test_a_chat_that_cannot_load_says_so_and_retry_loads_it(page: Page, stack: Stack):
+    """widget.js alone shows the launcher; the conversation UI is a second script, loaded on intent."""
+    blocked: list[str] = []
+
+    def block(route) -> None:
+        blocked.append(route.request.url)
+        route.abort()
+
+    page.route("**/widget/chunk.*.js", block)
+    page.goto(stack.host)
+    launcher = page.locator(f"{W} .launcher")
+    launcher.click()
+    notice = page.locator(f"{W} [role=alert]")
+    expect(notice).to_contain_text("The chat could not load. Check your connection and retry.")
+    expect(page.locator(f"{W} .panel")).to_have_count(0)
+    assert blocked and all("/widget/chunk." in url for url in blocked)
+    assert page.evaluate("getComputedStyle(document.querySelector('repchat-widget').shadowRoot.querySelector('.launcher [data-icon]')).transform") == "none"
+
+    page.unroute("**/widget/chunk.*.js")
+    notice.get_by_role("button", name="Retry").click()
+    expect(page.locator(f"{W} .panel")).to_be_visible()
+    expect(notice).to_have_count(0)
+    assert "trial" in ask(page, "Is there a free trial?").lower()
+
+    # Beside a launcher on the left (a right-to-left page), the notice stays on screen.
+    page.route("**/widget/chunk.*.js", lambda route: route.abort())
+    page.goto(f"{stack.host}/?site=rtl-notice&dir=rtl&lang=ar")
+    page.locator(f"{W} .launcher").click()
+    box = page.locator(f"{W} [role=alert]").bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+
+
+def test_a_widget_js_from_an_earlier_deploy_gets_the_current_chunk_if_it_fits(page: Page, stack: Stack):
+    """A cached widget.js names a chunk the BFF no longer has: it is sent to the current one."""
+    current = re.search(r"chunk\.[0-9a-f]{16}\.js", (STATIC_DIR / "widget.js").read_text()).group(0)
+
+    def earlier_widget(route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, body=response.text().replace(current, "chunk.0123456789abcdef.js"))
+
+    page.route("**/widget.js", earlier_widget)
+    page.goto(stack.host)
+    open_chat(page)
+    assert "trial" in ask(page, "Is there a free trial?").lower()
+
+    # A chunk whose contract with widget.js changed does not run: the visitor is told.
+    def other_contract(route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, body=response.text().replace("contract:1,", "contract:2,"))
+
+    page.route("**/widget/chunk.*.js", other_contract)
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.locator(f"{W} .launcher").click()
+    expect(page.locator(f"{W} [role=alert]")).to_contain_text("The chat could not load.")
+    expect(page.locator(f"{W} .panel")).to_have_count(0)
+
+
+def test_clicking_again_while_the_chat_loads_still_opens_it(page: Page, stack: Stack):
+    held: list = []
+    page.route("**/widget/chunk.*.js", lambda route: held.append(route))  # held until the visitor has clicked twice
+    page.goto(stack.host)
+    launcher = page.locator(f"{W} .launcher")
+    launcher.click()
+    launcher.click()  # the visitor saw nothing happen yet
+    while not held:
+        page.wait_for_timeout(20)
+    expect(page.locator(f"{W} .panel")).to_have_count(0)
+    held[0].continue_()
+    expect(page.locator(f"{W} .panel")).to_be_visible()
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    expect(launcher).not_to_have_attribute("aria-busy", "true")

@@ -194,7 +194,8 @@ def test_faq_retrieval_answers_in_the_profile_voice():
     assert "SOC 2" in composer.reply("is my data safe with you? gdpr?").text
     assert "Segment" in composer.reply("can I connect hubspot").text
     assert "don't have a good answer" in composer.reply("what's the weather on mars").text
-    fill = composer.reply("please fill the form, my email is ana@x.example and my name is Ana Lima")
+    on_contact = {"currentPage": "/contact"}
+    fill = composer.reply("please fill the form, my email is ana@x.example and my name is Ana Lima", on_contact)
     assert fill.commands == [{"type": "fill_form", "form": "#contact-form",
                               "fields": {"email": "ana@x.example", "name": "Ana Lima"}}]
 
@@ -214,3 +215,35 @@ def test_save_contact_saves_and_checks_like_the_upstream(emulator):
     unsaved = httpx.post(url, json=body, headers={**key, "X-Emulator-Fault": "contact-unsaved"})
     assert unsaved.json() == {"contactSaved": False}
     assert httpx.post(url, json=body, headers={**key, "X-Emulator-Fault": "contact-status=503"}).status_code == 503
+
+
+@pytest.mark.parametrize("sentence", ["My name is Ana", "my name is Ana", "MY NAME IS Ana", "my name is ana"])
+def test_a_name_fills_the_name_field_whatever_the_case(sentence):
+    answer = Composer(load_profiles()["demo"]).reply(sentence, {"currentPage": "/contact"})
+    assert answer.commands == [{"type": "fill_form", "form": "#contact-form", "fields": {"name": sentence[-3:]}}]
+    assert "filled in your name" in answer.text
+
+
+def test_replies_claim_only_what_their_commands_can_do_on_that_page():
+    composer = Composer(load_profiles()["demo"])
+    elsewhere = composer.reply("My name is Ana", {"currentPage": "/demo"})
+    assert [c["type"] for c in elsewhere.commands] == ["navigate", "fill_form"]
+    assert "taking you there" in elsewhere.text
+    for question in ("fill in the contact form for me, my email is a@b.example", "I want to talk to sales",
+                     "What does it cost?", "faq"):
+        landing = composer.reply(question, {"currentPage": "/r/maya"})
+        assert [c["type"] for c in landing.commands] == ["navigate"], question
+        assert "I've" not in landing.text and "link" in landing.text, landing.text
+    faq = composer.reply("show me the faq", {"currentPage": "/pricing"})
+    assert faq.commands == [{"type": "navigate", "url": "/demo"}, {"type": "scroll_to", "selector": "#faq"}]
+
+
+def test_asked_to_fill_the_form_without_details_it_takes_the_visitor_there_and_asks():
+    composer = Composer(load_profiles()["demo"])
+    home = composer.reply("fill in the contact form for me", {"currentPage": "/demo"})
+    assert home.commands == [{"type": "navigate", "url": "/contact"}]
+    assert "taking you there" in home.text and "filled" not in home.text
+    here = composer.reply("fill in the contact form for me", {"currentPage": "/contact"})
+    assert here.commands == [{"type": "scroll_to", "selector": "#contact-form"}]
+    landing = composer.reply("fill in the contact form for me", {"currentPage": "/r/maya"})
+    assert landing.commands == [{"type": "navigate", "url": "/contact"}] and "link is below" in landing.text

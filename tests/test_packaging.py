@@ -10,14 +10,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 CHECK = """
-import bff, sys
+import bff, re, sys
 from starlette.testclient import TestClient
 from bff.app import create_app
 from bff.settings import Settings
 assert "{where}" in bff.__file__, bff.__file__
 settings = Settings(upstream_url="http://127.0.0.1:9", upstream_api_key="k", secret_keys=("s",), demo_site=True)
 with TestClient(create_app(settings)) as client:
-    assert client.get("/widget.js").status_code == 200
+    widget = client.get("/widget.js")
+    assert widget.status_code == 200
+    chunk = re.search(r"chunk\\.[0-9a-f]{{16}}\\.js", widget.text).group(0)
+    assert client.get("/widget/" + chunk).status_code == 200, chunk
     page = client.get("/demo")
     assert page.status_code == 200 and "Lumen Analytics" in page.text, page.text[:200]
 print("ok")
@@ -33,7 +36,7 @@ def test_the_wheel_carries_and_serves_its_files(tmp_path):
     wheel = next(tmp_path.glob("repchat-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in (
-        "bff/static/widget.js", "bff/static/demo.css", "bff/templates/demo_base.html",
+        "bff/static/widget.js", "bff/static/widget-chunk.js", "bff/static/demo.css", "bff/templates/demo_base.html",
         "bff/templates/demo_home.html", "bff/profiles/demo.toml", "bff/emulator/app.py",
     ):
         assert expected in names, expected

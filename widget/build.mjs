@@ -1,7 +1,11 @@
-// Bundle widget/src into one minified IIFE at bff/static/widget.js, where the
-// Python package serves it from. `--check` builds in memory and fails when
-// the committed file differs, so a stale bundle cannot ship.
+// Bundle widget/src into the two scripts the BFF serves, both minified IIFEs:
+// bff/static/widget.js (what runs at page load: launcher, queued API, page
+// context) and bff/static/widget-chunk.js (the conversation UI, loaded on
+// intent from /widget/chunk.<hash>.js, the hash of its content, which the
+// first script carries). `--check` builds in memory and fails when a
+// committed file differs, so a stale bundle cannot ship.
 import { build } from "esbuild";
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,28 +13,44 @@ import { gzipSync } from "node:zlib";
 import { TRANSLATIONS } from "./src/translations.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = resolve(here, "../bff/static/widget.js");
-const i18n = resolve(here, "../bff/static/i18n");
+const static_ = resolve(here, "../bff/static");
+const i18n = resolve(static_, "i18n");
 const version = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(resolve(here, "../pyproject.toml"), "utf8"))[1];
 
-const result = await build({
-  entryPoints: [resolve(here, "src/index.js")],
-  bundle: true,
-  minify: true,
-  format: "iife",
-  target: ["es2020", "chrome100", "firefox100", "safari15"],
-  legalComments: "none",
-  charset: "utf8",
-  define: { __REPCHAT_VERSION__: JSON.stringify(version) },
-  banner: { js: `/* repchat widget ${version} */` },
-  write: false,
+/** One minified IIFE of `entry`, as bytes. */
+async function bundle(entry, define) {
+  const result = await build({
+    entryPoints: [resolve(here, "src", entry)],
+    bundle: true,
+    minify: true,
+    format: "iife",
+    target: ["es2020", "chrome100", "firefox100", "safari15"],
+    legalComments: "none",
+    charset: "utf8",
+    define,
+    banner: { js: `/* repchat widget ${version} */` },
+    write: false,
+  });
+  return Buffer.from(result.outputFiles[0].contents);
+}
+
+// The BFF names the chunk the same way (bff: the widget asset's module).
+const chunk = await bundle("chunk.js", {});
+const chunkName = "chunk." + createHash("sha256").update(chunk).digest("hex").slice(0, 16) + ".js";
+const eager = await bundle("index.js", {
+  __REPCHAT_VERSION__: JSON.stringify(version),
+  __REPCHAT_CHUNK__: JSON.stringify(chunkName),
 });
-const code = result.outputFiles[0].contents;
-const gzipped = gzipSync(code, { level: 9 }).length;
-const outputs = new Map([[out, Buffer.from(code)]]);
+
+const outputs = new Map([
+  [resolve(static_, "widget.js"), eager],
+  [resolve(static_, "widget-chunk.js"), chunk],
+]);
 for (const [lang, table] of Object.entries(TRANSLATIONS)) {
   outputs.set(resolve(i18n, lang + ".json"), Buffer.from(JSON.stringify(table) + "\n"));
 }
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+const sizes = `widget.js ${eager.length} bytes (${gz(eager)} gzipped), ${chunkName} ${chunk.length} bytes (${gz(chunk)} gzipped)`;
 
 if (process.argv.includes("--check")) {
   for (const [path, content] of outputs) {
@@ -45,11 +65,11 @@ if (process.argv.includes("--check")) {
       process.exit(1);
     }
   }
-  console.log(`widget.js and ${outputs.size - 1} translations are up to date: ${code.length} bytes, ${gzipped} gzipped`);
+  console.log(`up to date: ${sizes}, and ${outputs.size - 2} translations`);
 } else {
   for (const [path, content] of outputs) {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content);
   }
-  console.log(`wrote ${out}: ${code.length} bytes, ${gzipped} gzipped, and ${outputs.size - 1} translations`);
+  console.log(`wrote ${sizes}, and ${outputs.size - 2} translations`);
 }

@@ -73,9 +73,50 @@ def rss_kib(pid: int) -> int:
 
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time of a process so far, from /proc."""
+    return sum(cpu_user_system(pid))
+
+
+def cpu_user_system(pid: int) -> tuple[float, float]:
+    """User and system (kernel) CPU time of a process so far, from /proc."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its live descendants (a server's workers: uvicorn's, nginx's), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue  # exited meanwhile
+            parents.setdefault(parent, []).append(int(entry))
+    tree, index = [pid], 0
+    while index < len(tree):
+        tree.extend(parents.get(tree[index], ()))
+        index += 1
+    return tree
+
+
+def tree_cpu_seconds(pids: list[int]) -> tuple[float, float]:
+    """User and system CPU seconds of a set of processes (those that have exited count as 0)."""
+    user = system = 0.0
+    for pid in pids:
+        try:
+            u, s = cpu_user_system(pid)
+        except OSError:
+            continue
+        user, system = user + u, system + s
+    return user, system
+
+
+def tree_rss_kib(pids: list[int]) -> int:
+    """Resident memory of a set of processes, summed."""
+    return sum(rss_kib(pid) for pid in pids)
 
 
 @dataclass

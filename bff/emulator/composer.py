@@ -23,10 +23,13 @@ SALES = re.compile(
     r"\b(sales|salesperson|a human|real person|someone|book a (call|demo)|schedule a (call|demo))\b"
     r"|\b(talk|speak|get in touch)\b.*\b(you|team|people)\b"
 )
+FILL = re.compile(r"\bfill\b.*\bform\b|\bcontact form\b")
 FAQ = re.compile(r"\b(faq|frequently asked)\b")
 RECOMMEND = re.compile(r"\b(recommend|which plan|best plan|suggest|right plan)\b")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-NAME = re.compile(r"\bmy name is ([A-Z][\w'-]+(?: [A-Z][\w'-]+)?)")
+# "My name is Ana", "my name is ana lima": the phrase in any case; a second
+# word counts as part of the name only when capitalised ("Ana Lima", not "ana and").
+NAME = re.compile(r"\b(?i:my name is) ([A-Za-z][\w'-]*(?: [A-Z][\w'-]+)?)")
 GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening))\b[\s!.,]*$")
 
 
@@ -81,17 +84,38 @@ class Composer:
         return answer
 
     def _answer(self, content: str, text: str, path: str) -> Answer:
+        # What a reply says it did must be what its commands can do on the
+        # visitor's page: the contact form lives on /contact, the sales dialog
+        # on every demo page, the FAQ on the home page, and a QR landing page
+        # (/r/...) has none of them: there the widget shows links instead.
         profile = self.profile
+        landing = path.startswith("/r/")
+        fields: dict[str, str] = {}
         email = EMAIL.search(content)
-        if email and re.search(r"\b(fill|form|contact me|reach me|my email)\b", text):
-            fields = {"email": email.group()}
-            name = NAME.search(content)
-            if name:
-                fields["name"] = name.group(1)
+        if email:
+            fields["email"] = email.group()
+        name = NAME.search(content)
+        if name:
+            fields["name"] = name.group(1)
+        if fields and (name or re.search(r"\b(fill|form|contact me|reach me|my email)\b", text)):
+            what = " and ".join(f"your {key}" for key in ("name", "email") if key in fields)
+            fill = {"type": "fill_form", "form": "#contact-form", "fields": fields}
+            if landing:
+                return Answer(
+                    "Thanks! You can send your details to the team from our contact page; "
+                    "the link is below.",
+                    [{"type": "navigate", "url": "/contact"}],
+                )
+            if path == "/contact":
+                return Answer(
+                    f"I've filled in {what} on the contact form. Check it, add a note if you "
+                    "like, and press **Send** when you're ready.",
+                    [fill],
+                )
             return Answer(
-                "I've filled in the contact form with your details. Check them, add a note if you "
-                "like, and press **Send** when you're ready.",
-                [{"type": "fill_form", "form": "#contact-form", "fields": fields}],
+                f"The contact form is on our contact page: I'm taking you there and filling in {what}. "
+                "Check it and press **Send** when you're ready.",
+                [{"type": "navigate", "url": "/contact"}, fill],
             )
         if LEAVE_DETAILS.search(text):
             prefill = {"email": email.group()} if email else {}
@@ -99,7 +123,22 @@ class Composer:
                 f"Of course. Leave your details in the card below and {profile.name} will get back to you.",
                 [{"type": "collect_contact", "prefill": prefill}],
             )
+        if FILL.search(text):
+            # Asked to fill the form but gave nothing to fill it with: take them to it, and ask.
+            ask = "Tell me your name and email here and I'll fill them in for you."
+            if landing:
+                return Answer(f"Our contact form is on our website; the link is below. {ask}", [{"type": "navigate", "url": "/contact"}])
+            if path == "/contact":
+                return Answer(f"The contact form is right on this page. {ask}", [{"type": "scroll_to", "selector": "#contact-form"}])
+            return Answer(f"The contact form is on our contact page; I'm taking you there. {ask}", [{"type": "navigate", "url": "/contact"}])
         if SALES.search(text):
+            if landing:
+                return Answer(
+                    f"Happy to connect you with the {profile.company} team. Tap **Save contact** to keep "
+                    "my details, or leave your email on our contact page (the link is below) and someone "
+                    "will answer within one business day.",
+                    [{"type": "navigate", "url": "/contact"}],
+                )
             return Answer(
                 f"Happy to connect you with the {profile.company} team. I've opened the contact "
                 "form for you; leave your email and someone will answer within one business day.",
@@ -118,9 +157,12 @@ class Composer:
                 [command],
             )
         if PRICING.search(text) and profile.plans:
+            commands: list[dict[str, Any]] = []
             if path == "/pricing":
                 intro = "You're already on the pricing page, so here are the plans side by side:"
-                commands: list[dict[str, Any]] = []
+            elif landing:
+                intro = "Here's how pricing works; the full pricing page is linked below:"
+                commands = [{"type": "navigate", "url": "/pricing"}]
             else:
                 intro = "Here's how pricing works; I've opened the pricing page for you:"
                 commands = [{"type": "navigate", "url": "/pricing"}]
@@ -129,9 +171,19 @@ class Composer:
                 commands,
             )
         if FAQ.search(text):
+            if path == "/demo":
+                return Answer(
+                    "Here are the questions people ask most; I've scrolled to them for you.",
+                    [{"type": "scroll_to", "selector": "#faq"}],
+                )
+            if landing:
+                return Answer(
+                    "The questions people ask most are on our home page; the link is below.",
+                    [{"type": "navigate", "url": "/demo#faq"}],
+                )
             return Answer(
-                "Here are the questions people ask most; I've scrolled to them for you.",
-                [{"type": "scroll_to", "selector": "#faq"}],
+                "The questions people ask most are on our home page; I'm taking you there.",
+                [{"type": "navigate", "url": "/demo"}, {"type": "scroll_to", "selector": "#faq"}],
             )
         if GREETING.match(text):
             return Answer(profile.greeting)

@@ -27,6 +27,8 @@ from .buffer import Attachment, Readable
 
 log = logging.getLogger("repchat.stream")
 
+SERVER_SEND = "repchat.server_send"  # scope key: the server's own `send`, when no foreign middleware sits between (app.App)
+
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-cache, no-transform"),
@@ -66,7 +68,7 @@ class EventStreamResponse:
 
         watcher = asyncio.ensure_future(watch())
         try:
-            await self._stream(send)
+            await self._stream(send, scope.get(SERVER_SEND, send))
         except asyncio.CancelledError:
             if not left:
                 raise  # the server is cancelling us: let it
@@ -78,14 +80,15 @@ class EventStreamResponse:
         async with asyncio.timeout(self.send_timeout):
             await send(message)
 
-    async def _stream(self, send: Send) -> None:
+    async def _stream(self, send: Send, body_send: Send) -> None:
+        """`send` takes the start and everything rare; `body_send` the live frames, once the start has passed."""
         loop = asyncio.get_running_loop()
 
         async def timed(frame: bytes) -> None:
             await self._send(send, {"type": "http.response.body", "body": frame, "more_body": True})
 
         async def live(frame: bytes) -> None:
-            await send({"type": "http.response.body", "body": frame, "more_body": True})
+            await body_send({"type": "http.response.body", "body": frame, "more_body": True})
 
         async def ping() -> None:
             try:

@@ -2,7 +2,8 @@
 // The public `window.RepChat` object (see the README's API table): host
 // pages call it, listen to its events, and may call it before widget.js has
 // loaded through the README's queue snippet; those calls are replayed in
-// order once the widget is up.
+// order once the widget is up. Calls that need the conversation UI load it
+// first (see loader.js), so they resolve when it is there.
 
 /** @typedef {import("./mount.js").Mounted} Mounted */
 
@@ -43,23 +44,30 @@ export function createEvents() {
  * @param {() => void} options.onDestroy
  */
 export function createApi({ version, widget, events, onDestroy }) {
-  const ui = widget.conversation;
   return {
     version,
-    open: () => ui().view.open(),
-    close: () => ui().view.close(),
+    open: () => void widget.whenReady(({ view }) => view.open(), undefined),
+    close: () => widget.ifMounted(({ view }) => view.close()),
     toggle: () => widget.toggle(),
-    /** @param {string} text */
-    send(text) {
-      const { view, chat } = ui();
-      view.open(false);
-      return chat.send(text);
-    },
-    stop: () => ui().chat.stop(),
-    /** @param {Record<string, string>} [prefill] name, email, phone, note */
-    contact: (prefill) => ui().leads.openContact(prefill),
-    compact: () => ui().chat.compact(),
-    contextUsage: () => ui().chat.contextUsage(),
+    /**
+     * Send as the visitor; resolves to whether it was sent.
+     * @param {string} text
+     */
+    send: (text) =>
+      widget.whenReady(({ view, chat }) => {
+        view.open(false);
+        return chat.send(text);
+      }, false),
+    stop: () => widget.ifMounted(({ chat }) => chat.stop()),
+    /**
+     * Open the contact card (loading the conversation UI first if need be).
+     * @param {Record<string, string>} [prefill] name, email, phone, note
+     */
+    contact: (prefill) => void widget.whenReady(({ leads }) => leads.openContact(prefill), undefined),
+    /** Resolves to true when older messages were folded into a recap. */
+    compact: () => widget.whenReady(({ chat }) => chat.compact(), false),
+    /** Resolves to the conversation's context usage, or null before the first message. */
+    contextUsage: () => widget.whenReady(({ chat }) => chat.contextUsage(), null),
     on: events.on,
     /**
      * @param {string} type

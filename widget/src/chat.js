@@ -4,7 +4,7 @@
 // keeps the transcript in storage; it never builds DOM and never parses the
 // network. What a tab shows is mirrored to the site's other tabs (tabs.js);
 // a stored transcript is put back on screen by transcript.js.
-import { runCommand } from "./commands.js";
+import { pageName, runCommand } from "./commands.js";
 import { visitorKey } from "./errors.js";
 import { createMirror } from "./tabs.js";
 import { showTranscript } from "./transcript.js";
@@ -30,6 +30,9 @@ import { showTranscript } from "./transcript.js";
  *   setUnread: (count: number) => void,
  *   unread: number,
  *   addRating?: (messageId: string) => void,
+ *   close: () => void,
+ *   clear: () => void,
+ *   notice: (text: string) => void,
  * }} View
  */
 
@@ -39,7 +42,11 @@ import { showTranscript } from "./transcript.js";
  * @property {string} [profile]
  * @property {string} [greeting] "" for none
  * @property {number} compactAt percent of the context window; 0 never
- * @property {number} [maxChars]
+ * @property {number} [maxChars] the message limit until the BFF announces its own
+ * @property {boolean} [inline] the chat is part of the page, never minimised
+ * @property {string[]} [starters]
+ * @property {boolean} [linkOnly] the chat is the whole page (a QR landing page):
+ *   navigation opens link cards in a new tab instead of leaving the chat
  */
 
 /**
@@ -59,6 +66,7 @@ import { showTranscript } from "./transcript.js";
 const RENEWABLE = /^(token_(exp|inv)|session_not|origin_mis)/;
 const SAVE_EVERY_MS = 500;
 const RESUME_DELAYS = [0, 500, 1000, 2000, 4000, 8000];
+const PENDING_MS = 30000; // page actions carried over a navigation run on the next page within this time, once
 /** @param {any} error */
 const isDrop = (error) => !!error && (error.code === "network" || error.code === "interrupted");
 
@@ -85,6 +93,8 @@ export function createChat({ config, transport, store, view, t, context, env, em
   let inFlight = null; // this tab's AbortController while it streams
   let remoteBusy = false; // another tab is streaming
   let restored = false;
+  let stoppedElsewhere = false; // another tab asked this one to stop its reply
+  let askedStop = false; // this tab asked the tab writing the reply to stop
   /** @type {{entry: Message, text: string} | null} */
   let streaming = null; // this tab's reply in flight
   const save = () => store.save(state);
@@ -106,12 +116,20 @@ export function createChat({ config, transport, store, view, t, context, env, em
 
   const mirror = createMirror({
     view, t, channel,
-    retry: (text) => run(text),
+    retry: (text) => reask(text),
     retryError,
     onRemote(op, args) {
       restore(); // history first, then what the other tab is doing
       if (op === "stop") {
-        if (inFlight) inFlight.abort();
+        // Stop the reply this tab writes, upstream too, and say who stopped it.
+        if (inFlight) stoppedElsewhere = true;
+        api.stop();
+        return false;
+      }
+      // The tab whose visitor pressed Stop says "You stopped"; the writer says "in another tab".
+      if (op === "end" && askedStop) args[0] = t("stopped");
+      if (op === "reset") {
+        clearScreen();
         return false;
       }
       if (op === "busy") {
@@ -129,24 +147,68 @@ export function createChat({ config, transport, store, view, t, context, env, em
     show("note", text);
   }
 
+  /**
+   * A card that opens a page of the site in a new tab, kept in the transcript.
+   * @param {string} url checked by the command guards
+   * @param {string} page what a visitor calls it
+   */
+  function addLink(url, page) {
+    const text = t("openTab", { page });
+    state.messages.push({ role: "link", text, url });
+    show("link", text, url);
+  }
+
+  /**
+   * Ask `text` again. A retry of an earlier question, after later ones were
+   * answered, re-asks it at the end so the answer never lands out of order.
+   * @param {string} text
+   */
+  function reask(text) {
+    const shown = state.messages.filter((m) => m.role !== "note");
+    const last = shown[shown.length - 1];
+    const lastUser = shown.filter((m) => m.role === "user").pop();
+    const failedLast = last && (last.role === "error" || (last.role === "bot" && last.status !== "done"));
+    if (!failedLast || !lastUser || lastUser.text !== text) {
+      if (inFlight || remoteBusy) return;
+      state.messages.push({ role: "user", text, time: Date.now() });
+      show("user", text, Date.now());
+    }
+    run(text);
+  }
+
   function retryError(element, text, retryText) {
+    if (inFlight || remoteBusy) return;
     element.remove();
-    state.messages = state.messages.filter((m) => m.role !== "error" || m.text !== text);
+    // Decide staleness with the error still in place, then forget it.
+    const index = state.messages.findIndex((m) => m.role === "error" && m.text === text);
+    const stale = index >= 0 && state.messages.slice(index + 1).some((m) => m.role !== "note");
+    if (index >= 0) state.messages.splice(index, 1);
+    if (stale) {
+      state.messages.push({ role: "user", text: retryText, time: Date.now() });
+      show("user", retryText, Date.now());
+    }
     run(retryText);
   }
 
+  /** @type {Promise<string> | null} */
+  let opening = null; // a session being created: one at a time, however many ask
   /** @param {boolean} [fresh] a new session even if the stored token looks alive */
-  async function ensureSession(fresh) {
-    if (!fresh && state.token && Date.parse(state.expiresAt) - Date.now() > 60000) return state.token;
+  function ensureSession(fresh) {
+    if (!fresh && state.token && Date.parse(state.expiresAt) - Date.now() > 60000) return Promise.resolve(state.token);
+    if (opening) return opening;
     const body = { site: config.site, scanContext: context.scan() };
     if (config.profile) body.profile = config.profile;
-    const created = await transport.createSession(body);
-    state.token = created.token;
-    state.expiresAt = created.expiresAt;
-    state.privacyUrl = created.privacyUrl || "";
-    state.scanSent = false;
-    save();
-    return state.token;
+    opening = transport.createSession(body).then((created) => {
+      state.token = created.token;
+      state.expiresAt = created.expiresAt;
+      state.privacyUrl = created.privacyUrl || "";
+      if (created.limits && created.limits.messageChars > 0) state.maxChars = created.limits.messageChars;
+      state.scanSent = false;
+      save();
+      return state.token;
+    });
+    opening.then(() => (opening = null), () => (opening = null));
+    return opening;
   }
 
   /** @returns {Message} */
@@ -159,7 +221,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
     state = store.load();
     // The greeting shows at once but is stored only once the visitor speaks.
     if (!state.messages.length && config.greeting !== "") view.startReply(greeting().text, false).finish();
-    const shown = showTranscript({ messages: state.messages, view, t, retry: (text) => run(text), retryError, now: Date.now() });
+    const shown = showTranscript({ messages: state.messages, view, t, retry: reask, retryError, now: Date.now() });
     mirror.follow(shown.reply);
     if (shown.following) {
       remoteBusy = true;
@@ -167,28 +229,102 @@ export function createChat({ config, transport, store, view, t, context, env, em
     }
     if (shown.changed) save();
     if (shown.resume) run(shown.resume.text, false, shown.resume.message);
+    else runPending();
   }
 
-  async function runCommands(done, token) {
-    for (const command of done.commands || []) {
+  /**
+   * Page actions a reply asked for on the page it navigated to ("go to the
+   * contact page and fill in the form"): run once, on that page, before they
+   * expire; otherwise the transcript says they were not done.
+   */
+  function runPending() {
+    const pending = store.take();
+    if (!pending) return;
+    const here = env.win.location;
+    const target = new URL(pending.url);
+    const onPage = target.pathname === here.pathname && target.search === here.search;
+    if (!onPage || Date.now() - pending.at > PENDING_MS) return addNote(t("notDone"));
+    const go = () => runCommands(pending.commands, state.token);
+    // The widget may start before the rest of the page is parsed.
+    if (env.doc.readyState === "loading") env.doc.addEventListener("DOMContentLoaded", go, { once: true });
+    else go();
+  }
+
+  /**
+   * Run a reply's commands in order and say in the transcript what each did.
+   * A navigation carries the commands after it to the next page (see
+   * runPending); on a QR landing page it becomes a link card instead.
+   * @param {any[]} commands
+   * @param {string} token
+   */
+  async function runCommands(commands, token) {
+    for (let i = 0; i < commands.length; i++) {
+      const command = commands[i];
       const outcome = await runCommand(command, env);
       if (outcome.result === "ignored") {
         console.warn("[repchat] ignored an unknown command", command && command.type);
         continue;
       }
-      addNote(outcome.key === "filled" ? t("filled", { count: outcome.count }) : t(outcome.key || "blocked", { target: outcome.note }));
+      if (outcome.link && command.type === "fill_form" && !config.linkOnly && new URL(outcome.link).pathname !== env.win.location.pathname) {
+        // The form lives on another page of the site: go there and fill it once it has loaded.
+        commands = [{ type: "navigate", url: outcome.link }, command, ...commands.slice(i + 1)];
+        i = -1;
+        continue;
+      }
       emit("command", { command, result: outcome.result });
       if (command.server) transport.reportCommand(token, command, outcome.result).catch(() => {});
+      const vars = outcome.vars || {};
+      if (outcome.result !== "executed") {
+        console.warn("[repchat] a command could not run:", outcome.note);
+        // The reply may have claimed this: correct it, and offer a way forward.
+        addNote(t(outcome.key || "notDone"));
+        if (outcome.link) addLink(outcome.link, pageName(env.doc, outcome.link));
+        // Issue 16's contact card plugs in here (env.contact) for a window this page lacks.
+        else if (outcome.key === "noModal" && env.contact) env.contact();
+        continue;
+      }
       if (outcome.url) {
+        if (config.linkOnly) {
+          addLink(outcome.url, vars.page);
+          continue;
+        }
+        addNote(t("navigated", vars));
+        const rest = commands.slice(i + 1);
+        const target = new URL(outcome.url);
+        const here = env.win.location;
+        if (target.pathname === here.pathname && target.search === here.search) {
+          env.navigate(outcome.url); // only the hash changes: the page stays, so go on here
+          continue;
+        }
+        if (rest.length) store.hold({ url: outcome.url, at: Date.now(), commands: rest });
         save();
         env.navigate(outcome.url);
         return;
       }
+      addNote(t(outcome.key || "done", vars));
+      if (outcome.modal) stepAside(outcome.modal);
     }
-    for (const blocked of done.blockedCommands || []) {
-      addNote(t("blocked", { target: blocked.type }));
-      emit("command", { command: blocked, result: "blocked" });
-    }
+  }
+
+  /**
+   * A host dialog opened with showModal() makes everything else inert, the
+   * chat included: step aside while it is open and come back when it closes.
+   * @param {HTMLDialogElement} dialog
+   */
+  function stepAside(dialog) {
+    if (!view.isOpen() || config.inline) return;
+    view.close();
+    dialog.addEventListener("close", () => view.open(), { once: true });
+  }
+
+  /** Empty the log and show the greeting, as for a first visit. */
+  function clearScreen() {
+    const maxChars = state.maxChars; // the BFF's limit still holds for the next session
+    state = store.load();
+    if (maxChars) state.maxChars = maxChars;
+    view.clear();
+    if (config.greeting !== "") view.startReply(greeting().text, false).finish();
+    if (config.starters && config.starters.length) view.setChips(config.starters, (text) => api.send(text));
   }
 
   function begin() {
@@ -201,6 +337,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
   function finish(controller) {
     if (inFlight !== controller) return;
     inFlight = null;
+    askedStop = false;
     save();
     show("busy", false);
   }
@@ -267,13 +404,21 @@ export function createChat({ config, transport, store, view, t, context, env, em
       const finalText = (done.message && done.message.content) || entry.text;
       entry.text = finalText;
       entry.status = "done";
+      entry.time = Date.now();
       delete entry.resume;
       if (done.usage) state.usage = done.usage;
-      show("done", finalText);
+      show("done", finalText, entry.time);
       emit("message", { role: "assistant", text: finalText, id: done.message && done.message.id });
       if (done.message && done.message.id && view.addRating) view.addRating(done.message.id);
       finish(controller);
-      await runCommands(done, token);
+      await runCommands(done.commands || [], token);
+      const refused = done.blockedCommands || [];
+      for (const blocked of refused) {
+        console.warn("[repchat] the BFF refused a command:", blocked.type, blocked.reason || "");
+        emit("command", { command: blocked, result: "blocked" });
+      }
+      // One correction however many were refused: the visitor needs to know, not the list.
+      if (refused.length) addNote(t("notDone"));
       save();
       const limit = config.compactAt;
       const grown = state.messages.length >= (state.compactedAt || 0) + 2;
@@ -282,7 +427,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
       delete entry.resume;
       if (error && error.name === "AbortError") {
         entry.status = "stopped";
-        show("end", t("stopped"), text);
+        show("end", t(stoppedElsewhere ? "stoppedElsewhere" : "stopped"), text);
       } else if (!started && !renewed && token && token === previousToken && error && RENEWABLE.test(error.code)) {
         // The conversation this tab had is gone (expired token, deleted session): say so and start anew.
         show("drop");
@@ -304,6 +449,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
       }
     } finally {
       if (streaming && streaming.entry === entry) streaming = null;
+      stoppedElsewhere = false;
       finish(controller);
     }
   }
@@ -359,7 +505,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
     }
   }
 
-  return {
+  const api = {
     restore,
     compact,
     session: ensureSession,
@@ -374,14 +520,29 @@ export function createChat({ config, transport, store, view, t, context, env, em
       save();
       return state.usage;
     },
+    /** The visitor started typing: open the session now, so its limits are known before sending. */
+    prepare: () => ensureSession().then(() => true, () => false),
+    /** The most characters a message may have: the BFF's announced limit once known. */
+    limit: () => state.maxChars || config.maxChars || 4000,
+    /**
+     * Send the visitor's words whole, or refuse (false) with a reason on
+     * screen: nothing is ever cut.
+     * @param {string} text
+     */
     send(text) {
-      const content = String(text || "").trim().slice(0, config.maxChars || 4000);
+      const content = String(text || "").trim();
       if (!content || inFlight || remoteBusy) return false;
+      if (content.length > api.limit()) {
+        view.notice(t("tooLong", { count: content.length, limit: api.limit() }));
+        emit("error", { code: "message_too_long", message: t("tooLong", { count: content.length, limit: api.limit() }) });
+        return false;
+      }
       if (!state.messages.length && config.greeting !== "") state.messages.push(greeting());
-      state.messages.push({ role: "user", text: content });
+      const time = Date.now();
+      state.messages.push({ role: "user", text: content, time });
       save();
       view.setChips([]);
-      show("user", content);
+      show("user", content, time);
       emit("message", { role: "user", text: content });
       run(content, false);
       return true;
@@ -392,10 +553,24 @@ export function createChat({ config, transport, store, view, t, context, env, em
         transport.stop(state.token, streaming.entry.resume.split(".")[0]).catch(() => {});
       }
       if (inFlight) inFlight.abort();
-      else if (remoteBusy) mirror.post("stop", []);
+      else if (remoteBusy) {
+        askedStop = true;
+        mirror.post("stop", []);
+      }
+    },
+    /**
+     * Start over: stop any reply, forget the transcript and the session (the
+     * next message opens a new one), here and in the site's other tabs.
+     */
+    reset() {
+      api.stop();
+      store.clear();
+      mirror.post("reset", []);
+      clearScreen();
     },
     get state() {
       return state;
     },
   };
+  return api;
 }

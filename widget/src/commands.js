@@ -16,16 +16,23 @@ import { isPrivateField } from "./context.js";
  * @property {(url: string) => void} navigate
  * @property {boolean} reducedMotion
  * @property {string} [accent]
- * @property {(prefill: Record<string, string>) => void} [contact] the chat's own contact card
+ * @property {string} [lang] the widget's language, for lists of field names
+ * @property {(prefill?: Record<string, string>) => void} [contact] the chat's own contact card (issue 16), offered
+ *   when the Representative asks for a window this page lacks
  */
 
 /**
- * @typedef {object} Outcome what a command did, for the transcript and the BFF
+ * What a command did, for the transcript and the BFF. The transcript speaks
+ * from `key` and `vars` (visitor words: a page's or a form's name, never a
+ * selector); `note` is the technical reason, for the owner's console.
+ * @typedef {object} Outcome
  * @property {"executed" | "blocked" | "failed" | "ignored"} result
  * @property {string} [key] the strings.js key that says it
+ * @property {Record<string, string>} [vars]
  * @property {string} [note]
- * @property {number} [count]
  * @property {string} [url] where to navigate
+ * @property {string} [link] a page of the site that offers what this page lacks
+ * @property {HTMLDialogElement} [modal] a host dialog now open as a modal
  */
 
 /**
@@ -87,21 +94,67 @@ function setValue(field, value) {
 }
 
 /**
- * What to call an element in the transcript: its accessible name if it has one.
+ * What to call an element in the transcript: its accessible name or heading, or "".
  * @param {Element} element
- * @param {string} fallback
  */
-function label(element, fallback) {
+function label(element) {
   const labelledBy = element.getAttribute("aria-labelledby");
   const named = labelledBy && element.ownerDocument.getElementById(labelledBy.split(" ")[0]);
   const heading = element.querySelector("h1,h2,h3,h4,h5,h6");
   const name = element.getAttribute("aria-label") || (named || heading || {}).textContent;
-  return (name && name.trim().slice(0, 60)) || (element.id ? "#" + element.id : fallback);
+  return (name && name.trim().slice(0, 60)) || "";
 }
 
 /**
- * Run one command. env: {doc, win, host, handlers, allowedOrigins, navigate,
- * reducedMotion}. Resolves to {result: executed|blocked|failed|ignored, note, key}.
+ * Words from an id or a path segment: "contact-form" -> "contact form".
+ * @param {string} text
+ */
+const words = (text) => decodeURIComponent(text).replace(/[-_]+/g, " ").trim().toLowerCase();
+
+/**
+ * What a visitor calls a page of the site: the text of a link to it on this
+ * page ("Pricing"), else its last path segment, else "home".
+ * @param {Document} doc
+ * @param {string} url absolute
+ */
+export function pageName(doc, url) {
+  const target = new URL(url);
+  const bare = (/** @type {string} */ href) => href.split("#")[0];
+  for (const link of Array.from(doc.links)) {
+    const text = (link.textContent || "").trim();
+    if (text && text.length <= 30 && bare(link.href) === bare(target.href)) return text.toLowerCase();
+  }
+  return words(target.pathname.split("/").filter(Boolean).pop() || "") || "home";
+}
+
+/**
+ * A link on this page to a page named like `word` ("contact" -> /contact), for
+ * a visitor whose page lacks the window or form the Representative meant.
+ * @param {Document} doc
+ * @param {string} word
+ */
+function pageFor(doc, word) {
+  const key = words(word).split(" ")[0];
+  if (!key) return "";
+  const link = Array.from(doc.links).find((a) => a.origin === doc.location.origin && words(a.pathname.split("/").pop() || "") === key);
+  return link ? link.href : "";
+}
+
+/**
+ * What a visitor calls a form field: its label's own words, else its name.
+ * @param {any} field
+ */
+function fieldName(field) {
+  const own = field.labels && field.labels[0]
+    ? Array.from(/** @type {NodeListOf<ChildNode>} */ (field.labels[0].childNodes)).filter((n) => n.nodeType === 3).map((n) => n.textContent).join(" ")
+    : "";
+  return (own.trim() || field.getAttribute("aria-label") || words(field.name || "")).toLowerCase().slice(0, 40);
+}
+
+/**
+ * Run one command. Resolves to what happened (see Outcome); a command that
+ * cannot run here says why in visitor words and, where the site has one,
+ * points to the page that can.
  * @param {any} command
  * @param {Env} env
  * @returns {Promise<Outcome>}
@@ -111,34 +164,32 @@ export async function runCommand(command, env) {
   const handler = env.handlers[type];
   try {
     if (handler) {
+      // The host did it its own way: say only that it was done.
       const ok = await handler(command);
-      return { result: ok === false ? "failed" : "executed", key: "navigated", note: command.label || type };
+      return ok === false ? { result: "failed", key: "notDone", note: type + " handler returned false" } : { result: "executed", key: "done" };
     }
     if (type === "navigate") {
       const checked = checkNavigate(command.url, env.win.location.href, env.allowedOrigins);
-      if (checked.blocked) return { result: "blocked", key: "blocked", note: "navigate to " + checked.blocked };
-      return { result: "executed", key: "navigated", note: command.label || new URL(/** @type {string} */ (checked.url)).pathname, url: checked.url };
+      if (checked.blocked) return { result: "blocked", key: "noPage", note: "navigate to " + checked.blocked };
+      const url = /** @type {string} */ (checked.url);
+      return { result: "executed", key: "navigated", vars: { page: pageName(env.doc, url) }, url };
     }
     if (type === "open_modal") {
       const id = String(command.id || "");
       const byId = /** @type {HTMLDialogElement | null} */ (id ? env.doc.getElementById(id) : null);
       if (byId && byId.tagName === "DIALOG" && !(env.host && env.host.contains(byId))) {
         if (!byId.open) byId.showModal();
-        return { result: "executed", key: "openedModal", note: label(byId, id) };
+        return opened(byId, byId);
       }
       const optedIn = id && findTarget(env.doc, "[data-repchat-modal=\"" + id.replace(/["\\]/g, "") + "\"]", env.host);
       if (optedIn) {
-        if (optedIn.tagName === "DIALOG") /** @type {HTMLDialogElement} */ (optedIn).showModal();
+        const dialog = optedIn.tagName === "DIALOG" ? /** @type {HTMLDialogElement} */ (optedIn) : null;
+        if (dialog) dialog.showModal();
         else optedIn.hidden = false;
         optedIn.dispatchEvent(new CustomEvent("repchat:open", { bubbles: true, detail: command }));
-        return { result: "executed", key: "openedModal", note: label(optedIn, id) };
+        return opened(optedIn, dialog);
       }
-      // No such window on this page (a QR landing page, say): the chat's own contact card stands in.
-      if (env.contact && /contact|sales|lead/i.test(id)) {
-        env.contact({});
-        return { result: "executed", key: "c_offered" };
-      }
-      return { result: "blocked", key: "blocked", note: "open " + (id || "a window") };
+      return { result: "blocked", key: "noModal", note: "open " + (id || "a window") + ": not on this page", link: pageFor(env.doc, id) };
     }
     if (type === "collect_contact") {
       if (!env.contact) return { result: "blocked", key: "blocked", note: "collect_contact" };
@@ -151,30 +202,48 @@ export async function runCommand(command, env) {
     }
     if (type === "scroll_to" || type === "highlight") {
       const target = findTarget(env.doc, command.selector, env.host);
-      if (!target) return { result: "blocked", key: "blocked", note: String(command.selector).slice(0, 60) };
+      if (!target) return { result: "blocked", key: "noTarget", note: String(command.selector).slice(0, 60) + ": not on this page" };
       target.scrollIntoView({ behavior: env.reducedMotion ? "auto" : "smooth", block: "center" });
       if (type === "highlight") highlight(target, env);
-      return { result: "executed", key: type === "highlight" ? "highlighted" : "scrolled", note: label(target, command.selector) };
+      const name = label(target);
+      return { result: "executed", key: !name ? "shown" : type === "highlight" ? "highlighted" : "scrolled", vars: { target: name } };
     }
     if (type === "fill_form") {
       const form = findTarget(env.doc, command.form, env.host);
+      const formId = String(command.form || "").replace(/^#/, "");
       if (!form || form.tagName !== "FORM" || form.closest("[data-repchat-private]")) {
-        return { result: "blocked", key: "blocked", note: "fill " + String(command.form).slice(0, 60) };
+        return { result: "blocked", key: "noForm", note: "fill " + String(command.form).slice(0, 60) + ": not on this page", link: pageFor(env.doc, formId) };
       }
-      let filled = 0;
+      /** @type {string[]} */
+      const filled = [];
       for (const [name, value] of Object.entries(command.fields || {})) {
         const field = /** @type {any} */ (form).elements.namedItem(name);
         if (!field || !field.tagName || !fillable(field)) continue;
         setValue(field, String(value).slice(0, 500));
-        filled++;
+        filled.push(fieldName(field));
       }
-      if (!filled) return { result: "blocked", key: "blocked", note: "fill " + String(command.form).slice(0, 60) };
-      return { result: "executed", key: "filled", count: filled, note: String(filled) };
+      if (!filled.length) return { result: "blocked", key: "noFields", note: "fill " + String(command.form).slice(0, 60) + ": no fillable field" };
+      const formName = words(form.id || formId);
+      const list = new Intl.ListFormat(env.lang, { type: "conjunction" }).format(filled);
+      return { result: "executed", key: "filled", vars: { fields: list, form: !formName ? "form" : /form$/.test(formName) ? formName : formName + " form" } };
     }
   } catch (error) {
-    return { result: "failed", key: "blocked", note: type + ": " + (error && error.message) };
+    return { result: "failed", key: "notDone", note: type + ": " + (error && error.message) };
   }
   return { result: "ignored" };
+}
+
+/**
+ * @param {HTMLElement} element
+ * @param {HTMLDialogElement | null} dialog
+ * @returns {Outcome}
+ */
+function opened(element, dialog) {
+  const name = label(element);
+  /** @type {Outcome} */
+  const outcome = { result: "executed", key: name ? "openedModal" : "openedWindow", vars: { target: name } };
+  if (dialog && dialog.matches(":modal")) outcome.modal = dialog;
+  return outcome;
 }
 
 /**

@@ -47,7 +47,7 @@ export function createContactCard({ doc, t, prefill = {}, privacyUrl, onSubmit, 
   const cancel = h(doc, "button", { class: "plain", type: "button", text: t("cancel") });
   const consentRow = h(doc, "div", { class: "row check" }, [consent, consentLabel]);
   errors.consent = consentRow.appendChild(h(doc, "span", { class: "err", id: id + "consente" }));
-  const form = h(doc, "form", { class: "card", "aria-labelledby": id + "t", novalidate: true }, [
+  const form = h(doc, "form", { class: "lead", "aria-labelledby": id + "t", novalidate: true }, [
     h(doc, "h3", { id: id + "t", text: t("c_title") }),
     h(doc, "p", { class: "sub", text: t("c_intro") }),
     row("name", field("name", "text", "name")),

@@ -55,6 +55,9 @@ export function mountConversation(options) {
       send: (text) => chat.send(text),
       contact: () => leads.openContact(),
       stop: () => chat.stop(),
+      reset: () => chat.reset(),
+      limit: () => chat.limit(),
+      prepare: () => chat.prepare(),
       open: () => {
         chat.remember({ open: true });
         emit("open");
@@ -66,8 +69,8 @@ export function mountConversation(options) {
     },
   });
   const bubbles = createBubbles({
-    doc, win, t, append: panel.append, nearBottom: panel.nearBottom, follow: panel.follow,
-    announce: panel.announce, imageHosts: config.imageHosts,
+    doc, win, t, lang: host.getAttribute("lang") || "en", imageHosts: config.imageHosts,
+    append: panel.append, nearBottom: panel.nearBottom, follow: panel.follow, reveal: panel.reveal, announce: panel.announce,
   });
   const transport = createTransport(config.base);
   const leads = createLeads({
@@ -87,6 +90,8 @@ export function mountConversation(options) {
     ...bubbles,
     open: panel.open,
     close: panel.close,
+    clear: panel.clear,
+    notice: panel.notice,
     isOpen: panel.isOpen,
     setBusy: panel.setBusy,
     setChips: panel.setChips,
@@ -100,7 +105,8 @@ export function mountConversation(options) {
   // Tabs of the same site share one conversation (see tabs.js).
   const channel = "BroadcastChannel" in win ? new BroadcastChannel(options.key) : null;
   chat = createChat({
-    config,
+    // On a QR landing page the chat is the page: links open beside it, never instead of it.
+    config: { ...config, linkOnly: mode === "fullscreen", inline: mode === "inline" },
     transport,
     store: options.store,
     view, t, context: options.context, env: options.env, emit, channel,

@@ -4,11 +4,11 @@
 
 const SVG = "http://www.w3.org/2000/svg";
 const ICONS = {
-  chat: "M4 4h16v12H9l-5 4z",
   send: "M3.4 20.4 21 12 3.4 3.6l-.1 6.5L15 12 3.3 13.9z",
   stop: "M7 7h10v10H7z",
   thumb: "M2 21h4V9H2zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6V3a1.5 1.5 0 0 0-.5-1L13.2 1 7.6 6.6A2 2 0 0 0 7 8v11a2 2 0 0 0 2 2h9a2 2 0 0 0 1.8-1.2l3-7.1.2-.7z",
   mail: "M20 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2zm0 4-8 5-8-5V6l8 5 8-5z",
+  new: "M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z",
 };
 
 /** @typedef {Record<string, string | boolean | null | undefined>} Attrs */

@@ -1,15 +1,15 @@
 // @ts-check
 // What a visitor sees before opening the chat: the widget's shadow root on
 // its host element (theme, direction, position, accent), the launcher button,
-// its unread badge and the teaser. It reports clicks; it knows nothing of
-// the conversation or the network.
-import { h, icon } from "./dom.js";
+// its unread badge, the teaser, and a notice when the chat cannot load. It
+// reports clicks and intent (a pointer or focus on the launcher); it knows
+// nothing of the conversation or the network.
+import { h } from "./dom.js";
 import { applyBaseStyles } from "./styles.js";
 
 /**
  * @typedef {object} FrameOptions
  * @property {Document} doc
- * @property {Window} win
  * @property {HTMLElement} host the element the shadow root is attached to
  * @property {(key: string, vars?: Record<string, unknown>) => string} t
  * @property {string} mode "launcher", "inline" or "fullscreen"
@@ -18,6 +18,7 @@ import { applyBaseStyles } from "./styles.js";
  * @property {string} [accent]
  * @property {string} [dir] "ltr" or "rtl"
  * @property {() => void} onToggle the launcher was clicked
+ * @property {() => void} onIntent a pointer or focus on the launcher: the visitor may open the chat soon
  */
 
 /**
@@ -29,6 +30,8 @@ import { applyBaseStyles } from "./styles.js";
  * @property {(expanded: boolean) => void} setExpanded
  * @property {(text: string, onOpen: () => void, onDismiss: () => void) => void} showPreview
  * @property {() => void} hidePreview
+ * @property {(text: string, onRetry: () => void) => void} showNotice an error with a Retry, where the chat would be
+ * @property {() => void} hideNotice
  * @property {() => void} destroy
  */
 
@@ -38,30 +41,30 @@ import { applyBaseStyles } from "./styles.js";
  * @returns {Frame}
  */
 export function createFrame(options) {
-  const { doc, win, host, t, mode } = options;
+  const { doc, host, t, mode } = options;
   const root = host.attachShadow({ mode: "open" });
   applyBaseStyles(root);
   host.setAttribute("data-mode", mode);
   if (options.position === "left") host.setAttribute("data-position", "left");
-  // Dark when asked, or when the visitor's system is dark and no theme is forced.
-  const scheme = win.matchMedia && win.matchMedia("(prefers-color-scheme: dark)");
-  const paint = () => host.toggleAttribute("data-dark", options.theme ? options.theme === "dark" : !!(scheme && scheme.matches));
-  paint();
-  if (scheme && !options.theme) scheme.addEventListener("change", paint);
+  // Dark when asked, or when the visitor's system is dark and no theme is forced (styles.js).
+  if (options.theme) host.setAttribute("data-theme", options.theme);
   host.setAttribute("dir", options.dir || "ltr");
   if (options.accent) host.style.setProperty("--rc-accent", options.accent);
 
+  // The launcher's speech bubble is drawn by CSS: no SVG to build at page load.
   const badge = h(doc, "span", { class: "badge", hidden: true, "aria-hidden": "true" });
   const launcher = mode === "inline"
     ? null
-    : h(doc, "button", { class: "launcher", type: "button", "aria-label": t("open"), "aria-expanded": "false", "aria-controls": "rc-panel" }, [icon(doc, "chat"), badge]);
+    : h(doc, "button", { class: "launcher", type: "button", "aria-label": t("open"), "aria-expanded": "false", "aria-controls": "rc-panel" }, [h(doc, "i", { "data-icon": "chat", "aria-hidden": "true" }), badge]);
   if (launcher) {
     root.appendChild(launcher);
     launcher.addEventListener("click", options.onToggle);
+    for (const intent of ["pointerenter", "pointerdown", "focus"]) launcher.addEventListener(intent, options.onIntent, { once: true });
   }
 
   let unread = 0;
   let hidePreview = () => {};
+  let hideNotice = () => {};
   return {
     root,
     launcher,
@@ -80,7 +83,7 @@ export function createFrame(options) {
     /** A short teaser beside the launcher; a click opens the chat. */
     showPreview(text, onOpen, onDismiss) {
       if (!launcher) return;
-      const teaser = h(doc, "button", { class: "teaser", type: "button", text });
+      const teaser = h(doc, "button", { class: "teaser", type: "button", dir: "auto", text });
       const dismiss = h(doc, "button", { class: "dismiss", type: "button", "aria-label": t("dismiss"), text: "×" });
       const preview = h(doc, "div", { class: "preview", role: "status" }, [teaser, dismiss]);
       root.insertBefore(preview, launcher);
@@ -95,8 +98,21 @@ export function createFrame(options) {
       });
     },
     hidePreview: () => hidePreview(),
+    showNotice(text, onRetry) {
+      hideNotice();
+      hidePreview();
+      const retry = h(doc, "button", { class: "retry", type: "button", text: t("retry") });
+      const notice = h(doc, "div", { class: "preview notice", role: "alert" }, [h(doc, "p", { text }), retry]);
+      if (launcher) root.insertBefore(notice, launcher);
+      else root.appendChild(notice);
+      hideNotice = () => notice.remove();
+      retry.addEventListener("click", () => {
+        hideNotice();
+        onRetry();
+      });
+    },
+    hideNotice: () => hideNotice(),
     destroy() {
-      if (scheme && !options.theme) scheme.removeEventListener("change", paint);
       host.remove();
     },
   };

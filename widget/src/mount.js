@@ -1,10 +1,12 @@
 // @ts-check
-// The widget on a page: its host element and launcher, page-context
-// tracking, and the conversation UI mounted when first needed (idle time,
-// or at once when the visitor or the host page asks for it).
+// The widget on a page, as loaded with widget.js: its host element and
+// launcher, page-context tracking, the unread badge and the teaser. The
+// conversation UI (loader.js) comes on intent: a pointer or focus on the
+// launcher, idle time, an API call that needs it, or a stored conversation
+// that is open or has a reply in flight.
 import { capContext, cleanPage, collectForms, scanContext, trackClicks } from "./context.js";
-import { mountConversation } from "./conversation.js";
 import { createFrame } from "./launcher.js";
+import { loadChunk } from "./loader.js";
 import { createStore, storageKey } from "./storage.js";
 import { isRtl } from "./strings.js";
 
@@ -38,7 +40,10 @@ import { isRtl } from "./strings.js";
 
 /**
  * @typedef {object} Mounted
- * @property {() => Conversation} conversation the conversation UI, mounted on first call
+ * @property {<T, F>(use: (ui: Conversation) => T, fallback: F) => Promise<T | F>} whenReady
+ *   run `use` once the conversation UI is up (loading it if need be); if it
+ *   cannot load, the visitor sees why, with a Retry, and this resolves to `fallback`
+ * @property {(use: (ui: Conversation) => void) => void} ifMounted run `use` only if the UI is already up
  * @property {() => void} toggle
  * @property {Record<string, (command: any) => unknown>} handlers host-registered command handlers
  * @property {(values: Record<string, unknown>) => void} setContext
@@ -73,10 +78,11 @@ export function mount({ win, doc, config, lang, t, version, emit }) {
   const element = host;
   const clicks = trackClicks(doc, host);
   const frame = createFrame({
-    doc, win, host, t, mode,
+    doc, host, t, mode,
     position: config.position || (doc.documentElement.dir === "rtl" ? "left" : "right"),
     theme: config.theme, accent: config.accent, dir: isRtl(lang) ? "rtl" : "ltr",
     onToggle: () => toggle(),
+    onIntent: () => prefetch(),
   });
   host.setAttribute("lang", lang);
   host.setAttribute("data-repchat-version", version);
@@ -97,8 +103,12 @@ export function mount({ win, doc, config, lang, t, version, emit }) {
   };
   const env = {
     doc, win, host, handlers,
-    reducedMotion: !!(win.matchMedia && win.matchMedia("(prefers-reduced-motion: reduce)").matches),
+    // Read when a command runs, not at load.
+    get reducedMotion() {
+      return !!(win.matchMedia && win.matchMedia("(prefers-reduced-motion: reduce)").matches);
+    },
     accent: config.accent,
+    lang,
     allowedOrigins: config.allowedOrigins,
     /** @param {string} url */
     navigate: (url) => win.location.assign(url),
@@ -106,43 +116,107 @@ export function mount({ win, doc, config, lang, t, version, emit }) {
 
   /** @type {Conversation | null} */
   let mounted = null;
-  // The transcript (localStorage, markdown) is restored when the browser is
-  // idle, or at once when the visitor or the host needs it, so the widget
-  // costs the host page almost nothing while it loads.
+  /** @type {Promise<Conversation> | null} */
+  let loading = null;
+  let destroyed = false;
+
+  /** Remember a choice (the teaser dismissed) whether or not the conversation is up. */
+  function remember(/** @type {Record<string, unknown>} */ values) {
+    if (mounted) mounted.chat.remember(values);
+    else store.save({ ...store.load(), ...values });
+  }
+
+  /** The conversation UI, loaded and mounted once; a failed load is tried again on the next call. */
   function conversation() {
-    if (mounted) return mounted;
-    const ui = mountConversation({ doc, win, host: element, frame, t, mode, config, store, key, context, env, emit });
-    mounted = ui;
-    const { chat, view } = ui;
-    const hasAsked = chat.state.messages.some((message) => message.role === "user");
-    if (config.starters.length && !hasAsked) view.setChips(config.starters, (text) => chat.send(text));
-    // Reopen after a reload or a navigation the Representative made mid-conversation.
-    if (config.open || mode === "fullscreen" || chat.state.open) view.open(mode !== "inline" && config.open);
-    else if (config.previewDelay && !chat.state.previewDismissed && !hasAsked) {
-      win.setTimeout(() => {
-        if (!view.isOpen()) frame.showPreview(config.greeting || t("greeting"), () => view.open(), () => chat.remember({ previewDismissed: true }));
-      }, config.previewDelay * 1000);
+    if (!loading) {
+      loading = loadChunk(doc, win, config.base).then((chunk) => {
+        if (destroyed) throw new Error("destroyed");
+        const ui = chunk.mountConversation({ doc, win, host: element, frame, t, mode, config, store, key, context, env, emit });
+        mounted = ui;
+        const { chat, view } = ui;
+        const hasAsked = chat.state.messages.some((message) => message.role === "user");
+        if (config.starters.length && !hasAsked) view.setChips(config.starters, (text) => chat.send(text));
+        // Reopen after a reload or a navigation the Representative made mid-conversation.
+        if (config.open || mode === "fullscreen" || chat.state.open) view.open(mode !== "inline" && config.open);
+        element.setAttribute("data-ready", "");
+        return ui;
+      });
+      loading.catch((error) => {
+        loading = null;
+        if (!destroyed) console.error("[repchat] the chat could not load:", error);
+      });
     }
-    element.setAttribute("data-ready", "");
-    return ui;
+    return loading;
   }
+
+  /** Load ahead of need; a failure shows nothing yet (the visitor has not asked). */
+  function prefetch() {
+    conversation().catch(() => {});
+  }
+
+  /** @type {Mounted["whenReady"]} */
+  function whenReady(use, fallback) {
+    return conversation().then(
+      (ui) => {
+        frame.hideNotice();
+        return use(ui);
+      },
+      () => {
+        if (destroyed) return fallback;
+        emit("error", { code: "load_failed", message: t("loadFailed") });
+        frame.showNotice(t("loadFailed"), () => whenReady(use, fallback));
+        return fallback;
+      },
+    );
+  }
+
+  // A second click while the UI is still on its way is the same request, not "close".
+  let toggling = false;
   function toggle() {
-    const { view } = conversation();
-    if (view.isOpen()) view.close();
-    else view.open();
+    if (toggling) return;
+    toggling = true;
+    const launcher = frame.launcher;
+    if (launcher) launcher.setAttribute("aria-busy", "true");
+    whenReady(({ view }) => (view.isOpen() ? view.close() : view.open()), undefined).finally(() => {
+      toggling = false;
+      if (launcher) launcher.removeAttribute("aria-busy");
+    });
   }
-  if (config.open || mode !== "launcher") conversation();
-  else if (win.requestIdleCallback) win.requestIdleCallback(conversation, { timeout: 300 });
-  else win.setTimeout(conversation, 50);
+
+  if (config.open || mode !== "launcher") whenReady(() => {}, undefined);
+  else {
+    // When the browser is idle (opening localStorage costs milliseconds, never
+    // at load): a conversation that was open, or whose reply was still coming,
+    // carries on, and says so if it cannot; otherwise the UI loads ahead of need.
+    const atIdle = () => {
+      const state = store.load();
+      if (state.open || state.messages.some((message) => message.status === "streaming")) whenReady(() => {}, undefined);
+      else prefetch();
+    };
+    if (win.requestIdleCallback) win.requestIdleCallback(atIdle, { timeout: 300 });
+    else win.setTimeout(atIdle, 50);
+  }
+  if (config.previewDelay && mode === "launcher") {
+    win.setTimeout(() => {
+      const state = mounted ? mounted.chat.state : store.load();
+      if (state.previewDismissed || state.messages.some((message) => message.role === "user")) return;
+      if (mounted && mounted.view.isOpen()) return;
+      frame.showPreview(config.greeting || t("greeting"), () => whenReady(({ view }) => view.open(), undefined), () => remember({ previewDismissed: true }));
+    }, config.previewDelay * 1000);
+  }
 
   return {
-    conversation,
+    whenReady,
+    ifMounted(use) {
+      if (mounted) use(mounted);
+    },
     toggle,
     handlers,
     setContext(values) {
       extraContext = values && typeof values === "object" ? { ...values } : {};
     },
     destroy() {
+      destroyed = true;
       clicks.stop();
       if (mounted) mounted.destroy();
       frame.destroy();

@@ -18,7 +18,7 @@ import { applyPanelStyles } from "./styles.js";
  * @property {string} [title]
  * @property {string} [subtitle]
  * @property {string} [avatar]
- * @property {{send: (text: string) => void, stop: () => void, open: () => void, close: () => void, contact: () => void}} handlers
+ * @property {{send: (text: string) => boolean, stop: () => void, open: () => void, close: () => void, reset: () => void, limit: () => number, prepare: () => Promise<unknown>, contact: () => void}} handlers
  */
 
 /**
@@ -28,7 +28,10 @@ import { applyPanelStyles } from "./styles.js";
  * @property {() => boolean} isOpen
  * @property {(element: HTMLElement) => HTMLElement} append add to the log, following it if the visitor is at the bottom
  * @property {() => boolean} nearBottom
- * @property {(stick: boolean) => void} follow
+ * @property {(stick: boolean) => void} follow scroll to the newest message, or offer to
+ * @property {(element: HTMLElement) => void} reveal scroll the log just enough to show `element`'s end
+ * @property {() => void} clear empty the log
+ * @property {(text: string) => void} notice say why a message was not sent, beside the composer
  * @property {(list: string[], onPick?: (text: string) => void) => void} setChips
  * @property {(busy: boolean) => void} setBusy
  * @property {(text: string) => void} announce
@@ -47,15 +50,23 @@ export function createPanel(options) {
   const close = floating ? h(doc, "button", { class: "close", type: "button", "aria-label": t("close"), text: "×" }) : null;
   const contact = h(doc, "button", { class: "hbtn", type: "button", "aria-label": t("c_title"), title: t("c_title") }, [icon(doc, "mail")]);
   contact.addEventListener("click", () => handlers.contact());
+  const fresh = h(doc, "button", { class: "new", type: "button", "aria-label": t("newChat"), title: t("newChat") }, [icon(doc, "new")]);
   const log = h(doc, "div", { class: "log", role: "log", "aria-label": t("log"), tabindex: "0" });
   const live = h(doc, "div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
-  const input = h(doc, "textarea", { id: "rc-input", rows: "1", placeholder: t("placeholder"), autocomplete: "off", enterkeyhint: "send" });
+  const jump = h(doc, "button", { class: "jump", type: "button", hidden: true, text: t("newMessages") });
+  const input = h(doc, "textarea", { id: "rc-input", rows: "1", placeholder: t("placeholder"), autocomplete: "off", enterkeyhint: "send", "aria-describedby": "rc-count", dir: "auto" });
   const send = h(doc, "button", { class: "send", type: "submit", "aria-label": t("send") }, [icon(doc, "send")]);
   const stop = h(doc, "button", { class: "stop", type: "button", "aria-label": t("stop"), hidden: true }, [icon(doc, "stop")]);
+  const count = h(doc, "p", { class: "count", id: "rc-count", hidden: true });
   const form = h(doc, "form", { "aria-label": t("inputLabel") }, [
     h(doc, "label", { for: "rc-input", class: "sr", text: t("inputLabel") }), input, send, stop,
   ]);
   const chips = h(doc, "div", { class: "chips", hidden: true });
+  const yes = h(doc, "button", { type: "button", class: "chip", text: t("newChatYes") });
+  const no = h(doc, "button", { type: "button", class: "chip", text: t("cancel") });
+  const confirm = h(doc, "div", { class: "confirm", role: "group", "aria-labelledby": "rc-confirm", hidden: true }, [
+    h(doc, "p", { id: "rc-confirm", text: t("newChatAsk") }), yes, no,
+  ]);
   const panel = h(doc, "section", { class: "panel", id: "rc-panel", role: floating ? "dialog" : "region", "aria-labelledby": "rc-title", hidden: floating || null }, [
     h(doc, "header", {}, [
       h(doc, "div", { class: "avatar", "aria-hidden": "true", text: options.avatar || "AI" }),
@@ -64,20 +75,78 @@ export function createPanel(options) {
         h(doc, "p", { class: "sub", text: options.subtitle || t("subtitle") }),
       ]),
       contact,
+      fresh,
       close,
     ]),
-    log, chips, live, form, h(doc, "p", { class: "foot", text: t("disclaimer") }),
+    log, jump, chips, confirm, live, count, form, h(doc, "p", { class: "foot", text: t("disclaimer") }),
   ]);
   frame.root.appendChild(panel);
 
   const isOpen = () => !panel.hidden;
   // Layout is only read while the panel shows; a hidden panel scrolls on open.
   const nearBottom = () => isOpen() && log.scrollHeight - log.scrollTop - log.clientHeight < 48;
-  // Keep following a growing reply only if the visitor has not scrolled up.
+  const toBottom = () => {
+    log.scrollTop = log.scrollHeight;
+    jump.hidden = true;
+  };
+  // Keep following a growing reply only if the visitor has not scrolled up;
+  // otherwise leave the view alone and offer a way down.
   /** @param {boolean} stick */
   const follow = (stick) => {
-    if (stick) log.scrollTop = log.scrollHeight;
+    if (stick) toBottom();
+    else if (isOpen() && jump.hidden && !nearBottom()) {
+      jump.hidden = false;
+      announce(t("newMessages"));
+    }
   };
+  log.addEventListener("scroll", () => {
+    if (!jump.hidden && nearBottom()) jump.hidden = true;
+  });
+  jump.addEventListener("click", () => {
+    toBottom();
+    input.focus({ preventScroll: true });
+  });
+
+  /** @param {string} text */
+  function announce(text) {
+    live.textContent = "";
+    win.setTimeout(() => (live.textContent = text), 50);
+  }
+
+  // The counter shows near the limit; over it, sending is refused, never cut.
+  const number = new Intl.NumberFormat(host.getAttribute("lang") || undefined);
+  let over = false;
+  function countChars() {
+    const length = input.value.trim().length;
+    const limit = handlers.limit();
+    const now = length > limit;
+    count.hidden = length < limit * 0.8;
+    count.textContent = t(now ? "tooLong" : "counter", { count: number.format(length), limit: number.format(limit) });
+    count.classList.toggle("over", now);
+    input.toggleAttribute("aria-invalid", now);
+    if (now && !over) announce(count.textContent);
+    over = now;
+  }
+
+  // Inline: the container gives the size. A container without a height of
+  // its own (percentages resolve to nothing) gets the default height.
+  if (!floating) {
+    const probe = (/** @type {string} */ value) => ((host.style.height = value), host.getBoundingClientRect().height);
+    host.toggleAttribute("data-fit-auto", probe("100%") === probe("200%"));
+    host.style.height = "";
+  }
+
+  function ask(show = true) {
+    confirm.hidden = !show;
+    (show ? yes : fresh).focus();
+  }
+  fresh.addEventListener("click", () => ask(!!confirm.hidden));
+  no.addEventListener("click", () => ask(false));
+  yes.addEventListener("click", () => {
+    confirm.hidden = true;
+    handlers.reset();
+    input.focus();
+  });
 
   function grow() {
     input.style.height = "auto";
@@ -99,7 +168,7 @@ export function createPanel(options) {
     fitViewport();
     frame.setExpanded(true);
     frame.setUnread(0);
-    log.scrollTop = log.scrollHeight;
+    toBottom();
     if (focus) input.focus({ preventScroll: true });
     handlers.open();
   }
@@ -113,15 +182,17 @@ export function createPanel(options) {
 
   if (close) close.addEventListener("click", closePanel);
   panel.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") closePanel();
+    if (event.key !== "Escape") return;
+    if (!confirm.hidden) ask(false);
+    else closePanel();
   });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value.trim();
-    if (!text || !stop.hidden) return;
+    if (!text || !stop.hidden || !handlers.send(text)) return;
     input.value = "";
     grow();
-    handlers.send(text);
+    countChars();
   });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -129,8 +200,20 @@ export function createPanel(options) {
       form.requestSubmit();
     }
   });
-  input.addEventListener("input", grow);
-  stop.addEventListener("click", () => handlers.stop());
+  let prepared = false;
+  input.addEventListener("input", () => {
+    grow();
+    countChars();
+    if (!prepared) {
+      prepared = true;
+      handlers.prepare().then(countChars);
+    }
+  });
+  stop.addEventListener("click", () => {
+    // Stop hides itself: keep the visitor's place in the composer.
+    input.focus({ preventScroll: true });
+    handlers.stop();
+  });
 
   return {
     open,
@@ -144,23 +227,38 @@ export function createPanel(options) {
     },
     nearBottom,
     follow,
+    reveal(element) {
+      const below = element.getBoundingClientRect().bottom - log.getBoundingClientRect().bottom;
+      if (below > 0) log.scrollTop += below + 12;
+    },
+    clear() {
+      log.textContent = "";
+      jump.hidden = true;
+    },
+    notice(text) {
+      countChars();
+      if (count.hidden) {
+        count.hidden = false;
+        count.textContent = text;
+        announce(text);
+      }
+    },
     setChips(list, onPick) {
       chips.textContent = "";
       chips.hidden = !list.length;
       for (const text of list) {
-        const chip = h(doc, "button", { class: "chip", type: "button", text });
+        const chip = h(doc, "button", { class: "chip", type: "button", dir: "auto", text });
         if (onPick) chip.addEventListener("click", () => onPick(text));
         chips.appendChild(chip);
       }
     },
     setBusy(busy) {
+      const focused = frame.root.activeElement === stop;
       stop.hidden = !busy;
       send.hidden = busy;
+      if (focused) input.focus({ preventScroll: true });
     },
-    announce(text) {
-      live.textContent = "";
-      win.setTimeout(() => (live.textContent = text), 50);
-    },
+    announce,
     destroy() {
       if (viewport) viewport.removeEventListener("resize", fitViewport);
     },

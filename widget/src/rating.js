@@ -37,7 +37,7 @@ export function createRating({ doc, t, onRate }) {
     if (ask) return ask.querySelector("textarea")?.focus();
     const id = "rc-why" + Math.random().toString(36).slice(2, 8);
     const box = h(doc, "textarea", { id, rows: "2", maxlength: "1000" });
-    ask = h(doc, "form", { class: "card why" }, [
+    ask = h(doc, "form", { class: "lead why" }, [
       h(doc, "label", { for: id, text: t("r_why") }), box,
       h(doc, "div", { class: "actions" }, [h(doc, "button", { class: "primary", type: "submit", text: t("r_send") })]),
     ]);

@@ -9,8 +9,10 @@ const MAX_MESSAGES = 200;
  * carries the last event id (`resume`), when it was saved (`at`) and whether
  * the page was left mid-reply (`left`).
  * @typedef {object} Message
- * @property {"user" | "bot" | "note" | "summary" | "error"} role
+ * @property {"user" | "bot" | "note" | "summary" | "error" | "link"} role
  * @property {string} text
+ * @property {string} [url] a link card's page
+ * @property {number} [time] when it was sent or answered (ms since the epoch), shown as a timestamp
  * @property {"streaming" | "done" | "stopped" | "interrupted"} [status]
  * @property {string} [resume]
  * @property {number} [at]
@@ -28,9 +30,19 @@ const MAX_MESSAGES = 200;
  * @property {boolean} [open] the panel was open
  * @property {boolean} [previewDismissed]
  * @property {string} [privacyUrl] the owner's privacy notice (from the session), for the contact card
+ * @property {number} [maxChars] the message limit the BFF announced
  */
 
-/** @typedef {{load: () => State, save: (state: State) => void, clear: () => void}} Store */
+/** @typedef {{url: string, at: number, commands: any[]} | null} Pending page actions for the page a tab is navigating to */
+
+/**
+ * @typedef {object} Store
+ * @property {() => State} load
+ * @property {(state: State) => void} save
+ * @property {() => void} clear
+ * @property {(pending: Pending) => void} hold keep actions for this tab's next page (sessionStorage: this tab only)
+ * @property {() => Pending} take the actions held for this page, once
+ */
 
 /**
  * @param {string} base
@@ -43,9 +55,10 @@ export function storageKey(base, site) {
 /**
  * @param {string} key
  * @param {Storage | null} [storage] default: localStorage, opened on first use
+ * @param {Storage | null} [session] default: `storage` if given, else sessionStorage
  * @returns {Store}
  */
-export function createStore(key, storage) {
+export function createStore(key, storage, session = storage) {
   /** @type {Storage | null | undefined} */
   let backend = storage;
   // Opening localStorage costs a few milliseconds; do it on first use, not at load.
@@ -87,6 +100,27 @@ export function createStore(key, storage) {
         if (backend) backend.removeItem(key);
       } catch (_) {
         // nothing to do
+      }
+    },
+    // Actions carried over a navigation belong to the tab that navigated: other
+    // tabs of the site must neither run nor resurrect them.
+    hold(pending) {
+      try {
+        if (session === undefined) session = window.sessionStorage;
+        if (session) session.setItem(key + ":pending", JSON.stringify(pending));
+      } catch (_) {
+        // no session storage: the actions are simply not carried over
+      }
+    },
+    take() {
+      try {
+        if (session === undefined) session = window.sessionStorage;
+        if (!session) return null;
+        const raw = session.getItem(key + ":pending");
+        session.removeItem(key + ":pending");
+        return raw ? JSON.parse(raw) : null;
+      } catch (_) {
+        return null;
       }
     },
   };

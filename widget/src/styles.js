@@ -11,7 +11,8 @@ const BASE_CSS = `
  font-family:var(--rc-font);font-size:var(--rc-size);color:var(--rc-text);line-height:1.45}
 :host([data-position=left]){right:auto;left:20px}
 :host([data-mode=inline]){position:relative;inset:auto;display:block;z-index:auto}
-:host([data-dark]){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}
+:host([data-theme=dark]){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}
+@media (prefers-color-scheme:dark){:host(:not([data-theme=light])){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}}
 *{box-sizing:border-box}
 [hidden]{display:none!important}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
@@ -19,12 +20,19 @@ button{font:inherit;color:inherit;cursor:pointer}
 :focus-visible{outline:3px solid var(--rc-focus);outline-offset:2px}
 .launcher{width:60px;height:60px;border-radius:50%;border:0;background:var(--rc-accent);color:var(--rc-accent-text);
  box-shadow:0 8px 24px rgba(15,23,42,.25);display:grid;place-items:center;position:relative}
-.launcher svg{width:28px;height:28px}
+.launcher i{position:relative;width:19px;height:14px;margin:-5px 0 0;border-radius:2px;background:currentColor}
+.launcher i::after{content:"";position:absolute;top:100%;left:0;border-top:5px solid currentColor;border-right:6px solid transparent}
 .badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;font-size:12px;font-weight:700;display:grid;place-items:center;padding:0 5px}
 .preview{position:absolute;bottom:72px;right:0;display:flex;align-items:flex-start;gap:4px;width:max-content;max-width:min(300px,calc(100vw - 40px));
  background:var(--rc-bg);color:var(--rc-text);border:1px solid var(--rc-border);border-radius:14px;box-shadow:0 8px 24px rgba(15,23,42,.18);padding:6px}
 .teaser{border:0;background:none;text-align:start;padding:6px 8px;font-size:.95em;line-height:1.4}
 .dismiss{border:0;background:none;width:28px;height:28px;border-radius:50%;font-size:18px;line-height:1;flex:none}
+:host([data-position=left]) .preview{right:auto;left:0}
+.notice{flex-direction:column;padding:10px 12px;color:var(--rc-error)}
+.notice p{margin:0;color:var(--rc-text)}
+:host(:not([data-mode=launcher])) .notice{position:static;max-width:none}
+.retry{margin-top:8px;display:inline-block;border:1px solid currentColor;background:transparent;border-radius:999px;padding:4px 12px;font-size:.9em}
+:host([dir=rtl]) [data-icon=send],:host([dir=rtl]) [data-icon=chat]{transform:scaleX(-1)}
 `;
 
 // The panel's rules, adopted when the panel is first built.
@@ -32,8 +40,10 @@ const PANEL_CSS = `
 .panel{position:absolute;bottom:76px;right:0;width:var(--rc-width);height:min(var(--rc-height),calc(100dvh - 120px));
  background:var(--rc-bg);color:var(--rc-text);border:1px solid var(--rc-border);border-radius:var(--rc-radius);
  box-shadow:0 16px 48px rgba(15,23,42,.28);display:flex;flex-direction:column;overflow:hidden}
-:host([data-position=left]) .panel,:host([data-position=left]) .preview{right:auto;left:0}
-:host([data-mode=inline]) .panel{position:relative;bottom:auto;width:100%;height:var(--rc-height);box-shadow:none}
+:host([data-position=left]) .panel{right:auto;left:0}
+:host([data-mode=inline]){height:100%;min-height:var(--rc-min-height,360px);min-width:280px}
+:host([data-mode=inline][data-fit-auto]){height:var(--rc-height)}
+:host([data-mode=inline]) .panel{position:absolute;inset:0;width:auto;height:auto;box-shadow:none}
 :host([data-mode=fullscreen]) .panel,.panel.full{position:fixed;inset:0;width:auto;height:var(--rc-vh,100dvh);border-radius:0;border:0}
 @media (max-width:640px){:host(:not([data-mode=inline])) .panel{position:fixed;inset:0;width:auto;height:var(--rc-vh,100dvh);border-radius:0;border:0}}
 header{display:flex;align-items:center;gap:12px;padding:14px 16px;background:var(--rc-accent);color:var(--rc-accent-text);padding-top:max(14px,env(safe-area-inset-top))}
@@ -42,15 +52,15 @@ header{display:flex;align-items:center;gap:12px;padding:14px 16px;background:var
 h2{margin:0;font-size:1.05em;font-weight:650}
 .sub{margin:0;font-size:.85em;opacity:.92}
 .close{border:0;background:transparent;color:inherit;width:40px;height:40px;border-radius:50%;font-size:24px;line-height:1}
-.close:hover,.hbtn:hover{background:rgba(255,255,255,.18)}
-.hbtn{border:0;background:transparent;color:inherit;width:40px;height:40px;border-radius:50%;display:grid;place-items:center;flex:none}
-.hbtn svg{width:22px;height:22px}
-.card{display:block;align-self:stretch;border:1px solid var(--rc-border);border-radius:12px;padding:12px;background:var(--rc-bg)}
-.card h3{margin:0;font-size:1em}.card .sub{margin:2px 0 8px;color:var(--rc-muted)}
+.close:hover,.hbtn:hover,.new:hover{background:rgba(255,255,255,.18)}
+.hbtn,.new,.thumb{border:0;background:transparent;color:inherit;width:40px;height:40px;border-radius:50%;display:grid;place-items:center;flex:none}
+.hbtn svg,.new svg{width:22px;height:22px}
+.lead{display:block;align-self:stretch;border:1px solid var(--rc-border);border-radius:12px;padding:12px;background:var(--rc-bg)}
+.lead h3{margin:0;font-size:1em}.lead .sub{margin:2px 0 8px;color:var(--rc-muted)}
 .row{display:flex;flex-direction:column;gap:3px;margin:0 0 8px}.row.check{flex-direction:row;flex-wrap:wrap;align-items:flex-start;gap:8px}
 .row label{font-size:.9em;font-weight:600}.row.check label{flex:1;font-weight:400}.row a{color:var(--rc-focus)}
 .check input{width:20px;height:20px;margin:2px 0 0;accent-color:var(--rc-accent)}
-.card input:not([type=checkbox]),.card textarea{width:100%;border:1px solid var(--rc-muted);border-radius:8px;padding:8px 10px;font:inherit;font-size:16px;color:var(--rc-text);background:var(--rc-bg);min-height:0}
+.lead input:not([type=checkbox]),.lead textarea{width:100%;border:1px solid var(--rc-muted);border-radius:8px;padding:8px 10px;font:inherit;font-size:16px;color:var(--rc-text);background:var(--rc-bg);min-height:0}
 [aria-invalid=true]{border-color:var(--rc-error)!important}
 .err{display:block;color:var(--rc-error);font-size:.85em;margin:0}.err:empty{display:none}.check .err{flex-basis:100%}
 .actions{display:flex;gap:8px;margin-top:8px}
@@ -58,7 +68,7 @@ h2{margin:0;font-size:1.05em;font-weight:650}
 .primary:disabled{opacity:.7;cursor:default}
 .plain{border:1px solid var(--rc-border);background:transparent;border-radius:999px;padding:8px 16px}
 .rate{display:flex;align-items:center;gap:4px;margin-top:-6px}
-.thumb{border:0;background:transparent;color:var(--rc-muted);width:32px;height:32px;border-radius:50%;display:grid;place-items:center}
+.thumb{color:var(--rc-muted);width:32px;height:32px}
 .thumb svg{width:16px;height:16px}.thumb.down svg{transform:rotate(180deg)}
 .thumb[aria-pressed=true]{color:var(--rc-accent)}.thumb:disabled{cursor:default}
 .why label{display:block;font-size:.9em;margin-bottom:4px}
@@ -98,7 +108,15 @@ h2{margin:0;font-size:1.05em;font-weight:650}
 .recap .msg{max-width:none;margin-top:6px;color:var(--rc-text)}
 .state{display:block;margin-top:6px;font-size:.85em;color:var(--rc-muted)}
 .msg.error{background:transparent;border:1px solid var(--rc-error);color:var(--rc-error)}
-.retry{margin-top:8px;display:inline-block;border:1px solid currentColor;background:transparent;border-radius:999px;padding:4px 12px;font-size:.9em}
+.meta{display:flex;align-items:center;gap:8px;margin-top:-6px;font-size:.75em;color:var(--rc-muted)}
+.meta.user{align-self:flex-end}
+.meta .copy{border:0;background:none;padding:2px 4px;border-radius:6px;text-decoration:underline;color:inherit}
+.card{align-self:center;border:1px solid var(--rc-accent);border-radius:12px;padding:8px 14px;color:var(--rc-text);font-weight:600}
+.jump{align-self:center;margin:-46px 0 10px;position:relative;border:0;border-radius:999px;padding:6px 14px;background:var(--rc-accent);color:var(--rc-accent-text);box-shadow:0 4px 12px rgba(15,23,42,.25)}
+.confirm{display:flex;flex-wrap:wrap;align-items:center;gap:6px;padding:8px 16px;border-top:1px solid var(--rc-border)}
+.confirm p{margin:0;flex-basis:100%;font-size:.9em}
+.count{margin:0;padding:4px 16px 0;font-size:.8em;color:var(--rc-muted);text-align:end}
+.count.over{color:var(--rc-error);font-weight:600}
 .note{align-self:center;font-size:.82em;color:var(--rc-muted);text-align:center;max-width:90%}
 .typing{display:inline-flex;gap:4px;padding:4px 2px}
 .typing i{width:7px;height:7px;border-radius:50%;background:var(--rc-muted);animation:blink 1.2s infinite ease-in-out}

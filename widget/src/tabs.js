@@ -34,11 +34,11 @@ export function createMirror({ view, t, channel, retry, retryError, onRemote }) 
 
   /** @type {Record<string, (...args: any[]) => void>} Everything a tab shows of the conversation. */
   const ops = {
-    user: (text) => view.addUser(text),
+    user: (text, time) => view.addUser(text, time),
     start: () => (reply = view.startReply()),
     token: (text) => reply && reply.append(text),
-    done(text) {
-      if (reply) reply.finish(text);
+    done(text, time) {
+      if (reply) reply.finish(text, time);
       reply = null;
       if (!view.isOpen()) view.setUnread(view.unread + 1);
       view.announce(t("announceReply", { text: text.slice(0, 500) }));
@@ -52,6 +52,7 @@ export function createMirror({ view, t, channel, retry, retryError, onRemote }) 
       reply = null;
     },
     note: (text) => view.addNote(text),
+    link: (text, url) => view.addLink(text, url),
     error(text, retryText) {
       const element = view.addError(text, retryText ? () => retryError(element, text, retryText) : null);
     },

@@ -46,8 +46,9 @@ export function showTranscript({ messages, view, t, retry, retryError, now }) {
   const last = messages.length - 1;
   messages.forEach((message, index) => {
     const retryText = index === last ? lastUserText(messages, index) : "";
-    if (message.role === "user") view.addUser(message.text);
+    if (message.role === "user") view.addUser(message.text, message.time);
     else if (message.role === "note") view.addNote(message.text);
+    else if (message.role === "link") view.addLink(message.text, message.url || "");
     else if (message.role === "summary") view.addSummary(t("compacted")).finish(message.text, t("compacted"));
     else if (message.role === "error") {
       const element = view.addError(message.text, retryText ? () => retryError(element, message.text, retryText) : null);
@@ -72,7 +73,7 @@ export function showTranscript({ messages, view, t, retry, retryError, now }) {
         restored.changed = true;
       }
       const shown = view.startReply(message.text, false);
-      if (message.status === "done") shown.finish();
+      if (message.status === "done") shown.finish(undefined, message.time);
       else shown.end(t(message.status === "stopped" ? "stopped" : "interrupted"), retryText ? () => retry(retryText) : null);
     }
   });

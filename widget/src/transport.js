@@ -11,7 +11,7 @@ import { bytes, lines, messages } from "./sse.js";
 
 /**
  * @typedef {object} Transport
- * @property {(body: object) => Promise<{token: string, expiresAt: string, privacyUrl?: string}>} createSession
+ * @property {(body: object) => Promise<{token: string, expiresAt: string, privacyUrl?: string, limits?: {messageChars: number}}>} createSession
  * @property {(token: string) => Promise<any>} contextUsage
  * @property {(token: string, command: object, result: string) => Promise<any>} reportCommand
  * @property {(token: string, body: object, onEvent: OnEvent, signal: AbortSignal) => Promise<void>} sendMessage

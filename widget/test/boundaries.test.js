@@ -42,6 +42,7 @@ function reach(name, read = source) {
 
 const PAGE = /\b(document|window|globalThis|self|HTMLElement|customElements|localStorage)\b|\.(createElement|querySelector|appendChild|attachShadow)\b/;
 const NETWORK_CALL = /\b(fetch|XMLHttpRequest|EventSource|WebSocket|sendBeacon)\b|\bimport\s*\(/;
+const SCRIPT_ELEMENT = /createElement\(\s*["'`]script/i;
 
 test("the checks find what they look for", () => {
   const files = { "a.js": 'import { x } from "./b.js";\n// import "./c.js" in a comment\n', "b.js": 'export const x = import("./c.js");', "c.js": "" };
@@ -51,6 +52,7 @@ test("the checks find what they look for", () => {
   assert.match("navigator.sendBeacon(url)", NETWORK_CALL);
   assert.match("await fetch (url)", NETWORK_CALL);
   assert.match("new EventSource(url)", NETWORK_CALL);
+  assert.match('doc.createElement("script")', SCRIPT_ELEMENT);
 });
 
 test("the view never imports the transport or the SSE code", () => {
@@ -76,6 +78,13 @@ test("only the transport talks to the network", () => {
     assert.equal(match, null, `${module} uses ${match && match[0]}; network calls belong in ${TRANSPORT}`);
   }
   assert.match(code(source(TRANSPORT)), NETWORK_CALL);
+});
+
+test("only the loader adds a script, the conversation UI's", () => {
+  for (const module of MODULES) {
+    if (module !== "loader.js") assert.doesNotMatch(code(source(module)), SCRIPT_ELEMENT, module);
+  }
+  assert.match(code(source("loader.js")), SCRIPT_ELEMENT);
 });
 
 test("every module is type-checked", () => {

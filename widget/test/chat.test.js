@@ -55,6 +55,10 @@ function fakeView() {
       view.shown.push(error);
       return error;
     },
+    addLink: (text, url) => view.shown.push({ kind: "link", text: text + " " + url }),
+    notice: (text) => (view.noticed = text),
+    clear: () => (view.shown.length = 0),
+    close() {},
     setChips: (list) => (view.chips = list),
     setBusy: (busy) => (view.busy = busy),
     announce() {},
@@ -121,14 +125,14 @@ function fakeTransport(script) {
   return transport;
 }
 
-function setup({ script = { send: [] }, storage = memoryStorage(), channel = null, config = {} } = {}) {
+function setup({ script = { send: [] }, storage = memoryStorage(), channel = null, config = {}, href = "https://shop.example/" } = {}) {
   const view = fakeView();
   const transport = fakeTransport(script);
   const events = [];
   const listeners = [];
   const env = {
-    doc: {}, host: null, handlers: {}, allowedOrigins: [], reducedMotion: true,
-    win: { location: { href: "https://shop.example/" }, addEventListener: (name, fn) => listeners.push([name, fn]) },
+    doc: { links: [], readyState: "complete" }, host: null, handlers: {}, allowedOrigins: [], reducedMotion: true,
+    win: { location: new URL(href), addEventListener: (name, fn) => listeners.push([name, fn]) },
     navigate: (url) => events.push(["navigate", url]),
   };
   const chat = createChat({
@@ -142,7 +146,9 @@ function setup({ script = { send: [] }, storage = memoryStorage(), channel = nul
     channel,
   });
   const leavePage = () => listeners.filter(([name]) => name === "pagehide").forEach(([, fn]) => fn());
-  return { chat, view, transport, events, storage, leavePage };
+  /** @param {object} doc a stand-in for the host document */
+  const setDoc = (doc) => (env.doc = doc);
+  return { chat, view, transport, events, storage, leavePage, setDoc };
 }
 
 /** Wait until the conversation has settled (nothing in flight); resumes wait up to seconds. */
@@ -259,7 +265,8 @@ test("commands run through the guards and the transcript says what happened", as
   chat.send("pricing?");
   await settled(view);
   await new Promise((resolve) => setTimeout(resolve, 5));
-  assert.deepEqual(summary(view).slice(-2), [["note", 'blocked {"target":"navigate to https://evil.example"}'], ["note", 'navigated {"target":"/pricing"}']]);
+  // Visitor words only: no selector, no command name, no origin.
+  assert.deepEqual(summary(view).slice(-2), [["note", "noPage"], ["note", 'navigated {"page":"pricing"}']]);
   assert.deepEqual(events.filter(([name]) => name === "navigate"), [["navigate", "https://shop.example/pricing"]]);
   assert.deepEqual(transport.calls.commands.map((c) => c.result), ["executed"]);
 });
@@ -345,4 +352,128 @@ test("a full context is compacted into a recap after the reply", async () => {
   assert.deepEqual(events.find(([name]) => name === "compact")[1], { summary: "Recap.", usage: { percentUsed: 20 } });
   assert.deepEqual(summary(view).at(-1), ["summary", "Recap."]);
   assert.equal(chat.state.messages.at(-1).role, "summary");
+});
+
+test("actions after a navigation run once on the page it leads to, and expire", async () => {
+  const storage = memoryStorage();
+  const commands = [{ type: "navigate", url: "/contact" }, { type: "scroll_to", selector: "#form" }];
+  const first = setup({ storage, script: { send: [[done("Taking you there.", { commands })]] } });
+  first.chat.restore();
+  first.chat.send("contact form?");
+  await settled(first.view);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(first.events.filter(([name]) => name === "navigate"), [["navigate", "https://shop.example/contact"]]);
+  assert.equal(JSON.parse(storage.getItem("test:pending")).commands.length, 1);
+
+  const next = setup({ storage, href: "https://shop.example/contact" });
+  next.chat.restore();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(summary(next.view).at(-1), ["note", "noTarget"], "the test page has no #form: corrected, not claimed");
+  assert.equal(storage.getItem("test:pending"), null, "run once");
+
+  // Expired, or on another page: dropped with a correction.
+  storage.setItem("test:pending", JSON.stringify({ url: "https://shop.example/contact", at: Date.now() - 60000, commands }));
+  const late = setup({ storage, href: "https://shop.example/contact" });
+  late.chat.restore();
+  assert.deepEqual(summary(late.view).at(-1), ["note", "notDone"]);
+});
+
+test("on a QR landing page navigation becomes a link card", async () => {
+  const commands = [{ type: "navigate", url: "/pricing" }];
+  const { chat, view, events } = setup({ config: { linkOnly: true }, script: { send: [[done("Linked below.", { commands })]] } });
+  chat.restore();
+  chat.send("price?");
+  await settled(view);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(summary(view).at(-1), ["link", 'openTab {"page":"pricing"} https://shop.example/pricing']);
+  assert.equal(events.filter(([name]) => name === "navigate").length, 0, "the visitor stays in the chat");
+  assert.equal(chat.state.messages.at(-1).role, "link", "kept in the transcript");
+});
+
+test("a stale Retry asks again at the end of the conversation", async () => {
+  const { chat, view, transport } = setup({ script: { send: [[{ code: "upstream_error", message: "Down." }], [done("B answer.")], [done("A answer.")]] } });
+  chat.restore();
+  chat.send("A");
+  await settled(view);
+  const error = view.shown.at(-1);
+  chat.send("B");
+  await settled(view);
+  error.retry();
+  await settled(view);
+  assert.equal(transport.calls.send.length, 3);
+  assert.deepEqual(summary(view).slice(1).filter(([kind]) => kind !== "error"),
+    [["user", "A"], ["user", "B"], ["reply", "B answer.", "done"], ["user", "A"], ["reply", "A answer.", "done"]]);
+  assert.deepEqual(chat.state.messages.slice(-2).map((m) => m.text), ["A", "A answer."]);
+});
+
+test("a message over the limit is refused whole, never cut", async () => {
+  const { chat, view, transport } = setup({ config: { maxChars: 10 } });
+  chat.restore();
+  assert.equal(chat.send("x".repeat(11)), false);
+  assert.match(view.noticed, /^tooLong/);
+  assert.equal(transport.calls.send.length, 0);
+  assert.equal(chat.limit(), 10);
+});
+
+test("Stop pressed in another tab is reported as such in the tab that was writing", async () => {
+  const storage = memoryStorage();
+  const [one, two] = channelPair();
+  const writer = setup({ storage, channel: one, script: { send: ["hang"] } });
+  const reader = setup({ storage, channel: two });
+  writer.chat.restore();
+  reader.chat.restore();
+  writer.chat.send("long one");
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  reader.chat.stop();
+  await settled(writer.view);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(summary(writer.view).at(-1), ["reply", "", "stoppedElsewhere"]);
+  assert.deepEqual(summary(reader.view).at(-1), ["reply", "", "stopped"]);
+});
+
+test("New conversation forgets the transcript and the session, in every tab", async () => {
+  const storage = memoryStorage();
+  const [one, two] = channelPair();
+  const here = setup({ storage, channel: one, script: { send: [[done("Hi.")], [done("Fresh.")]] } });
+  const there = setup({ storage, channel: two });
+  here.chat.restore();
+  there.chat.restore();
+  here.chat.send("hello");
+  await settled(here.view);
+  here.chat.reset();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(storage.getItem("test"), null);
+  assert.deepEqual(summary(here.view), [["reply", "Hello!", "done"]]);
+  assert.deepEqual(summary(there.view), [["reply", "Hello!", "done"]]);
+  here.chat.send("again");
+  await settled(here.view);
+  assert.equal(here.transport.calls.session, 2, "a new session");
+});
+
+test("a form the page lacks, on another page of the site, is filled there after navigating", async () => {
+  const storage = memoryStorage();
+  const fill = { type: "fill_form", form: "#contact-form", fields: { name: "Ana" } };
+  const first = setup({ storage, script: { send: [[done("Filling it in.", { commands: [fill] })]] } });
+  const contact = new URL("https://shop.example/contact");
+  const env = { links: [{ href: contact.href, origin: contact.origin, pathname: contact.pathname, textContent: "Contact" }], location: new URL("https://shop.example/"), readyState: "complete", querySelector: () => null };
+  // The page has no such form, but links to /contact: go there, carrying the fill.
+  first.setDoc(env);
+  first.chat.restore();
+  first.chat.send("fill the form, I'm Ana");
+  await settled(first.view);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(first.events.filter(([name]) => name === "navigate"), [["navigate", "https://shop.example/contact"]]);
+  assert.deepEqual(JSON.parse(storage.getItem("test:pending")).commands, [fill]);
+  assert.deepEqual(summary(first.view).at(-1), ["note", 'navigated {"page":"contact"}']);
+  assert.ok(!summary(first.view).some(([kind, text]) => kind === "note" && /^no/.test(text)), "no correction: it is being done");
+});
+
+test("actions carried over a navigation belong to the tab that navigated", () => {
+  const local = memoryStorage();
+  const tab = createStore("test", local, memoryStorage());
+  const otherTab = createStore("test", local, memoryStorage());
+  tab.hold({ url: "https://shop.example/contact", at: Date.now(), commands: [{ type: "scroll_to", selector: "#form" }] });
+  assert.equal(otherTab.take(), null, "another tab of the site never runs them");
+  assert.equal(tab.take().commands.length, 1);
+  assert.equal(tab.take(), null, "once");
 });

@@ -59,7 +59,7 @@ test("strings follow the language, English as fallback", () => {
   assert.equal(languageFor(undefined, "de-AT"), "de");
   assert.equal(languageFor("xx", "yy"), "en");
   assert.ok(isRtl("ar") && !isRtl("en"));
-  assert.equal(formatter(EN)("filled", { count: 2 }), "Filled in 2 field(s) of the form");
+  assert.equal(formatter(EN)("filled", { fields: "name and email", form: "contact form" }), "Filled in your name and email on the contact form");
   assert.equal(formatter(TRANSLATIONS.es)("send"), "Enviar");
   assert.equal(formatter({})("send"), "Send");
 });
