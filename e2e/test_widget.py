@@ -317,7 +317,9 @@ def test_a_widget_js_from_an_earlier_deploy_gets_the_current_chunk_if_it_fits(pa
     # A chunk whose contract with widget.js changed does not run: the visitor is told.
     def other_contract(route) -> None:
         response = route.fetch()
-        route.fulfill(response=response, body=response.text().replace("contract:1,", "contract:2,"))
+        body = re.sub(r"contract:(\d+),", lambda m: f"contract:{int(m.group(1)) + 1},", response.text(), count=1)
+        assert body != response.text()
+        route.fulfill(response=response, body=body)
 
     page.route("**/widget/chunk.*.js", other_contract)
     page.evaluate("localStorage.clear()")

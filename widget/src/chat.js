@@ -5,7 +5,7 @@
 // network. What a tab shows is mirrored to the site's other tabs (tabs.js);
 // a stored transcript is put back on screen by transcript.js.
 import { pageName, runCommand } from "./commands.js";
-import { visitorKey } from "./errors.js";
+import { RENEWABLE, visitorKey } from "./errors.js";
 import { createMirror } from "./tabs.js";
 import { showTranscript } from "./transcript.js";
 
@@ -62,8 +62,6 @@ import { showTranscript } from "./transcript.js";
  * @property {Channel | null} [channel]
  */
 
-// Codes that mean this tab's conversation is gone (token_expired, token_invalid, session_not_found, origin_mismatch).
-const RENEWABLE = /^(token_(exp|inv)|session_not|origin_mis)/;
 const SAVE_EVERY_MS = 500;
 const RESUME_DELAYS = [0, 500, 1000, 2000, 4000, 8000];
 const PENDING_MS = 30000; // page actions carried over a navigation run on the next page within this time, once

@@ -3,7 +3,6 @@
 // stays on the site, selectors stay in the host document (never the
 // widget), forms never get secrets. Each run returns what happened, so the
 // transcript can say it and server:true commands can be reported.
-import { isPrivateField } from "./context.js";
 
 /**
  * Where commands run: the host page, its registered handlers and the guards' settings.
@@ -17,6 +16,8 @@ import { isPrivateField } from "./context.js";
  * @property {boolean} reducedMotion
  * @property {string} [accent]
  * @property {string} [lang] the widget's language, for lists of field names
+ * @property {(field: any) => boolean} isPrivate context.js's isPrivateField, from widget.js: the chunk
+ *   need not carry a second copy of it
  * @property {(prefill?: Record<string, string>) => void} [contact] the chat's own contact card (issue 16), offered
  *   when the Representative asks for a window this page lacks
  */
@@ -76,8 +77,8 @@ export function findTarget(doc, selector, host) {
   return element;
 }
 
-/** @param {any} field */
-const fillable = (field) => !isPrivateField(field) && !field.disabled && !field.readOnly;
+/** @param {any} field @param {Env} env */
+const fillable = (field, env) => !env.isPrivate(field) && !field.disabled && !field.readOnly;
 
 /**
  * @param {HTMLInputElement} field
@@ -218,7 +219,7 @@ export async function runCommand(command, env) {
       const filled = [];
       for (const [name, value] of Object.entries(command.fields || {})) {
         const field = /** @type {any} */ (form).elements.namedItem(name);
-        if (!field || !field.tagName || !fillable(field)) continue;
+        if (!field || !field.tagName || !fillable(field, env)) continue;
         setValue(field, String(value).slice(0, 500));
         filled.push(fieldName(field));
       }

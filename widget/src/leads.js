@@ -4,13 +4,13 @@
 // ratings of answers. Nothing typed into the card is stored in the browser:
 // on success the transcript keeps only a note that the details were sent.
 import { createContactCard } from "./contact.js";
+import { RENEWABLE } from "./errors.js";
 import { createRating } from "./rating.js";
 
 /** @typedef {import("./transport.js").Transport} Transport */
 /** @typedef {import("./contact.js").Prefill} Prefill */
 /** @typedef {import("./contact.js").ContactCard} ContactCard */
 
-const RENEWABLE = ["token_expired", "token_invalid", "session_not_found"];
 const CAMPAIGN = /^[\w.-]{1,100}$/;
 
 /** A random key for one card: what makes a double submit or a retry save once. */
@@ -44,7 +44,7 @@ export function createLeads({ doc, t, transport, session, privacyUrl, scan, prof
     try {
       return await call(await session());
     } catch (error) {
-      if (!error || !RENEWABLE.includes(error.code)) throw error;
+      if (!error || !RENEWABLE.test(error.code)) throw error;
       return call(await session(true));
     }
   }

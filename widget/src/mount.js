@@ -4,7 +4,7 @@
 // conversation UI (loader.js) comes on intent: a pointer or focus on the
 // launcher, idle time, an API call that needs it, or a stored conversation
 // that is open or has a reply in flight.
-import { capContext, cleanPage, collectForms, scanContext, trackClicks } from "./context.js";
+import { capContext, cleanPage, collectForms, isPrivateField, scanContext, trackClicks } from "./context.js";
 import { createFrame } from "./launcher.js";
 import { loadChunk } from "./loader.js";
 import { createStore, storageKey } from "./storage.js";
@@ -103,6 +103,7 @@ export function mount({ win, doc, config, lang, t, version, emit }) {
   };
   const env = {
     doc, win, host, handlers,
+    isPrivate: isPrivateField,
     // Read when a command runs, not at load.
     get reducedMotion() {
       return !!(win.matchMedia && win.matchMedia("(prefers-reduced-motion: reduce)").matches);
