@@ -150,10 +150,11 @@ def phone(browser: Browser, playwright: Playwright) -> Iterator[Page]:
     yield from page_in(browser, **playwright.devices["Pixel 7"])
 
 
-def test_on_a_landing_page_sales_falls_back_to_the_card_and_failures_keep_what_was_typed(phone: Page, leads: LeadStack):
+def test_on_a_landing_page_the_card_takes_details_and_failures_keep_what_was_typed(phone: Page, leads: LeadStack):
     page = phone
     page.goto(f"{leads.bff}/r/maya?src=qr&c=expo-7")
-    ask(page, "I want to talk to sales")  # the landing page has no contact window: the card stands in
+    # The landing page has no contact form of its own: the chat's card takes the details there.
+    ask(page, "Please get back to me")
     expect(card(page)).to_be_visible()
     expect(page.locator(f"{W} .note").last).to_have_text("Opened a card to leave your details")
     lead = {**ADA, "email": "landing.e2e@example.com"}
