@@ -33,6 +33,7 @@ from .stream.buffer import StreamHub
 from .settings import Settings
 from .visitor_tokens import TokenIssuer, Visitor
 from .upstream import Upstream
+from .webhooks import Webhooks
 
 log = logging.getLogger("repchat.api")
 
@@ -109,6 +110,7 @@ class ChatApi:
         profiles: dict[str, Profile] | None = None,
         hub: StreamHub | None = None,
         limits: RateLimits | None = None,
+        webhooks: Webhooks | None = None,
     ) -> None:
         self.settings = settings
         self.upstream = upstream
@@ -118,6 +120,7 @@ class ChatApi:
         self.hub = hub or StreamHub()
         self.limits = limits or RateLimits(settings)
         self._misconfigured = Once(log)
+        self.webhooks = webhooks
 
     def routes(self) -> list[Route]:
         return [
@@ -189,12 +192,15 @@ class ChatApi:
         # session), after the answer, and a failure there never reaches the page.
         task = None
         if landing and arrival:
-            record = {"pageUrl": scan.get("pageUrl", ""), "campaign": landing.campaign}
-            task = BackgroundTask(self.upstream.record_scan, profile_id, record)
+            record = {"source": arrival, "pageUrl": scan.get("pageUrl", ""), "campaign": landing.campaign}
+            task = BackgroundTask(self._record_scan, profile_id, record)
         # The widget counts against the same limit it will be held to, and refuses rather than cuts.
         limits = {"messageChars": self.settings.max_message_chars}
-        body = {"token": token, "expiresAt": expires_at, "site": site, "limits": limits}
-        return JSONResponse(body, status_code=201, background=task)
+        answer: dict[str, Any] = {"token": token, "expiresAt": expires_at, "site": site, "limits": limits}
+        profile = self.profiles.get(profile_id)
+        if profile is not None and profile.privacy_url:
+            answer["privacyUrl"] = profile.privacy_url  # linked from the contact card's consent box
+        return JSONResponse(answer, status_code=201, background=task)
 
     async def _upstream_session(self, profile_id: str) -> str:
         """A new upstream session; an upstream that does not know the profile is the owner's to fix, and logged."""
@@ -210,6 +216,15 @@ class ChatApi:
                 profile_id,
             )
             raise ApiError("profile_unknown", f"The chat service has no profile {profile_id!r}.") from None
+
+    async def _record_scan(self, profile_id: str, scan: dict[str, Any]) -> None:
+        """Record a QR visit upstream and tell the owner's webhook (`scan.recorded`)."""
+        await self.upstream.record_scan(profile_id, scan)
+        if self.webhooks is not None:
+            await self.webhooks.emit("scan.recorded", {
+                "profileId": profile_id, "source": scan.get("source"), "campaign": scan.get("campaign"),
+                "pageUrl": scan.get("pageUrl"),
+            })
 
     def _profile_id(self, requested: Any) -> str:
         """The upstream profile for a new session: a configured one the page names, else the default."""

@@ -19,7 +19,10 @@ from . import __version__
 from .api import ChatApi
 from .errors import ApiError, api_error_handler
 from .origins import CorsMiddleware, OriginPolicy
+from .idempotency import IdempotencyKeys
 from .landing import Landing
+from .leads import LeadsApi
+from .webhooks import Webhooks
 from .demo_site import demo_routes
 from .page_templates import template_env
 from .widget_asset import widget_routes
@@ -88,7 +91,13 @@ def create_app(settings: Settings) -> Starlette:
     metrics.watch(hub)
     issuer = TokenIssuer(settings.secret_keys, settings.token_ttl)
     limits = RateLimits(settings, metrics=metrics)
-    api = ChatApi(settings, upstream, issuer, origins, profiles, hub, limits)
+    redis_client = shared.redis if shared is not None else None
+    webhooks = Webhooks(
+        settings.webhook_url, settings.webhook_secret, client=redis_client, max_attempts=settings.webhook_max_attempts,
+        backoff=settings.webhook_backoff, metrics=metrics,
+    ) if settings.webhook_url else None
+    api = ChatApi(settings, upstream, issuer, origins, profiles, hub, limits, webhooks)
+    leads = LeadsApi(api, IdempotencyKeys(settings.idempotency_ttl, redis_client), webhooks, metrics)
 
     async def readyz(request: Request) -> JSONResponse:
         """Ready to serve (readiness): the upstream answers, and Redis when one is configured."""
@@ -103,7 +112,11 @@ def create_app(settings: Settings) -> Starlette:
         if shared is not None:
             shared.start(hub.on_remote_stop)
         on_stop_signals(lambda: hub.drain(settings.shutdown_deadline))
+        if webhooks is not None:
+            webhooks.start()  # `repchat check` (and serve's startup) warn when its outbox is only in memory
         yield
+        if webhooks is not None:
+            await webhooks.aclose()
         await hub.aclose()
         landing.codes.close()
         if shared is not None:
@@ -116,6 +129,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/readyz", readyz),
         Route("/metrics", metrics.endpoint),
         *api.routes(),
+        *leads.routes(),
         *widget_routes(),
         *demo_routes(settings, profiles.get(settings.profile_id), template_env()),
         *landing.routes(),

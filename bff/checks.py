@@ -161,6 +161,18 @@ def _redis(settings: Settings) -> Finding:
     return Finding("ok", "redis", f"{settings.redis_url} answers")
 
 
+def _webhooks(settings: Settings) -> Finding:
+    if not settings.webhook_url:
+        return Finding("ok", "webhooks", "off (no REPCHAT_WEBHOOK_URL)")
+    if not settings.webhook_secret:
+        return Finding("fatal", "webhooks", "REPCHAT_WEBHOOK_URL is set but REPCHAT_WEBHOOK_SECRET is not: "
+                       "set a secret so your receiver can verify each event")
+    if not settings.redis_url:
+        return Finding("warn", "webhooks", f"{settings.webhook_url}: the outbox is in memory without REPCHAT_REDIS_URL, "
+                       "so events not yet delivered are lost when a worker stops; set REPCHAT_REDIS_URL")
+    return Finding("ok", "webhooks", f"{settings.webhook_url}, outbox in Redis (survives restarts)")
+
+
 def run_checks(settings: Settings, workers: int = 1) -> list[Finding]:
     """Every check, in the order a reader fixes things: settings first, then what they point to."""
     required = _required(settings)
@@ -172,6 +184,7 @@ def run_checks(settings: Settings, workers: int = 1) -> list[Finding]:
         *_profiles(settings),
         _demo_site(settings),
         _workers(settings, workers),
+        _webhooks(settings),
         _upstream(settings) if not required else Finding("warn", "upstream", "not checked until the settings above are set"),
     ]
     if settings.redis_url:

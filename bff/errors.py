@@ -44,6 +44,9 @@ CODES: dict[str, Code] = {
     "invalid_result": Code(422, False, "result is not a known command result."),
     "invalid_request": Code(422, False, "The chat service refused the request."),
     "unknown_command": Code(422, False, "command must be one this conversation was sent, unchanged."),
+    "invalid_contact": Code(422, False, "Some of your details need another look."),
+    "invalid_feedback": Code(422, False, "rating must be up or down, with a messageId."),
+    "invalid_idempotency_key": Code(400, False, "Idempotency-Key must be 8 to 128 letters, digits, dashes or underscores."),
     # Who is asking
     "origin_missing": Code(403, False, "The request has no Origin header."),
     "origin_not_allowed": Code(403, False, "This site may not use this chat: add its origin to REPCHAT_ALLOWED_ORIGINS."),
@@ -58,6 +61,7 @@ CODES: dict[str, Code] = {
     "profile_not_found": Code(404, False, "No Representative has this address."),
     "session_not_found": Code(404, False, "This conversation no longer exists."),
     "stream_gone": Code(410, False, "That reply can no longer be resumed."),
+    "request_in_progress": Code(409, True, "Your details are still being sent; please wait a moment."),
     "public_url_missing": Code(503, False, "Set REPCHAT_PUBLIC_URL so QR codes point to this server."),
     "public_url_invalid": Code(503, False, "REPCHAT_PUBLIC_URL must be an absolute http(s) URL without query or fragment."),
     # How this BFF is set up (the owner's to fix; `repchat check` says how)
@@ -74,6 +78,7 @@ CODES: dict[str, Code] = {
     "upstream_unreachable": Code(502, True, "The chat service cannot be reached: check REPCHAT_UPSTREAM_URL."),
     "upstream_unavailable": Code(503, True, "The chat service is unavailable."),
     "upstream_timeout": Code(504, True, "The chat service timed out."),
+    "contact_not_saved": Code(502, True, "Your details could not be saved just now. Please try again."),
     # A reply that had started (sent as its `error` event)
     "generation_failed": Code(502, True, "The Representative could not finish this answer."),
     "interrupted": Code(502, True, "The reply was interrupted before it finished."),
@@ -93,10 +98,14 @@ class ApiError(Exception):
     """A catalogued code, answered as JSON with the code's status.
 
     `message` replaces the catalogue's sentence where the call site knows more
-    (which field, which limit); `headers` carry e.g. Retry-After.
+    (which field, which limit); `headers` carry e.g. Retry-After; `fields`
+    maps a form's field names to what is wrong with each.
     """
 
-    def __init__(self, code: str, message: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, code: str, message: str | None = None, *, headers: dict[str, str] | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> None:
         entry = CODES[code]
         self.code = code
         self.status = entry.status
@@ -104,13 +113,17 @@ class ApiError(Exception):
         self.message = message or entry.message
         super().__init__(self.message)
         self.headers = headers or {}
+        self.fields = fields or {}
 
     def as_event(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "retryable": self.retryable}
 
     def response(self) -> Response:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields:
+            error["fields"] = self.fields  # which input is wrong, for a form to point at
         return JSONResponse(
-            {"error": {"code": self.code, "message": self.message}},
+            {"error": error},
             status_code=self.status,
             headers=self.headers,
         )

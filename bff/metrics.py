@@ -69,6 +69,13 @@ class Metrics:
             "repchat_rate_limit_rejections", "Requests refused by a limit", ["limit"], registry=self.registry
         )
 
+        self.leads = Counter("repchat_leads", "Contacts visitors left, by source", ["source"], registry=self.registry)
+        self.feedback = Counter("repchat_feedback", "Answer ratings, by rating", ["rating"], registry=self.registry)
+        self.webhooks = Counter(
+            "repchat_webhooks", "Webhook events by outcome (delivered, or failed after the last try)",
+            ["event", "outcome"], registry=self.registry,
+        )
+
     def watch(self, hub: StreamHub) -> None:
         self.registry.register(HubCollector(hub))
 

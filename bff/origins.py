@@ -91,7 +91,7 @@ class CorsMiddleware(CORSMiddleware):
             app,
             allow_origin_regex=policy.regex,
             allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "last-event-id"],
+            allow_headers=["authorization", "content-type", "last-event-id", "idempotency-key"],
             expose_headers=["retry-after", "x-repchat-version"],
             max_age=600,
         )

@@ -56,6 +56,8 @@ KEYS: dict[str, Key] = {
     "website": _text("on the contact card", '"https://www.example.com"'),
     "photo": _text("an https image URL for the landing page; default: the name's initials",
                    '"https://www.example.com/maya.jpg"'),
+    "privacy_url": _text("your privacy notice (http/https), linked from the chat's contact card beside the consent box",
+                         '"https://www.example.com/privacy"'),
     "starters": Key("list of text", False, "starter questions shown as chips on the landing page",
                     '["What does it cost?", "Book a demo"]'),
     "events": Key("table of text", False, "campaign code to event name, so the Representative knows where a "
@@ -102,6 +104,7 @@ class Profile:
     phone: str = ""
     website: str = ""
     photo: str = ""
+    privacy_url: str = ""  # the owner's privacy notice, linked from the contact card's consent
     starters: tuple[str, ...] = ()
     events: dict[str, str] = field(default_factory=dict)
     plans: tuple[Plan, ...] = ()
@@ -125,6 +128,7 @@ class Profile:
             phone=data.get("phone", ""),
             website=data.get("website", ""),
             photo=data.get("photo", ""),
+            privacy_url=data.get("privacy_url", ""),
             starters=tuple(data.get("starters", ())),
             events=dict(data.get("events", {})),
             plans=tuple(Plan(**plan) for plan in data.get("plans", ())),

@@ -33,6 +33,8 @@ RULES = {
     "resume_per_visitor": "rate_resumes_per_visitor",
     # QR codes and posters: rendering costs CPU, so a flood of distinct options is refused.
     "qr_per_ip": "rate_qr_per_ip",
+    "contact_per_visitor": "rate_contacts_per_visitor",
+    "feedback_per_visitor": "rate_feedback_per_visitor",
 }
 
 

@@ -60,6 +60,13 @@ class Settings:
     rate_qr_per_ip: str = "60/minute"
     ipv6_prefix: int = 64
     ready_cache_seconds: float = 5.0
+    rate_contacts_per_visitor: str = "5/minute"
+    rate_feedback_per_visitor: str = "30/minute"
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    webhook_max_attempts: int = 6
+    webhook_backoff: float = 2.0
+    idempotency_ttl: int = 24 * 3600
     redis_url: str = ""
     liveness_window: float = 5.0
     shutdown_deadline: float = 20.0

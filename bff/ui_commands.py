@@ -77,6 +77,24 @@ def _fields(command: dict[str, Any]) -> dict[str, str]:
     return cleaned
 
 
+PREFILL_LIMITS = {"name": 100, "email": 254, "phone": 32, "note": 1000}
+
+
+def _prefill(command: dict[str, Any]) -> dict[str, str]:
+    """collect_contact's optional prefill: only the card's own fields, as short text."""
+    prefill = command.get("prefill", {})
+    if not isinstance(prefill, dict):
+        raise Blocked("prefill must be an object")
+    cleaned = {}
+    for name, value in prefill.items():
+        if name not in PREFILL_LIMITS:
+            raise Blocked(f"prefill may only hold {', '.join(PREFILL_LIMITS)}")
+        if not isinstance(value, str):
+            raise Blocked(f"prefill {name!r} must be text")
+        cleaned[name] = value[: PREFILL_LIMITS[name]]
+    return cleaned
+
+
 def check_command(command: Any, origin_ok: OriginCheck) -> dict[str, Any]:
     """The command as it may go to the browser, or `Blocked` with the reason."""
     if not isinstance(command, dict):
@@ -94,6 +112,8 @@ def check_command(command: Any, origin_ok: OriginCheck) -> dict[str, Any]:
         checked = {"selector": _selector(command)}
     elif kind == "fill_form":
         checked = {"form": _selector(command, "form"), "fields": _fields(command)}
+    elif kind == "collect_contact":
+        checked = {"prefill": _prefill(command)}
     else:
         raise Blocked("unknown command type")
     checked = {"type": kind, **checked}

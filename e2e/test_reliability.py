@@ -133,9 +133,11 @@ def test_hostile_commands_are_blocked_and_said(page: Page, rig: Rig):
     open_chat(page)
     send(page, "I want to talk to sales [[fault: hostile-commands]]")
     # Four refused by the BFF's allowlist (one correction), and open_modal refused by the widget:
-    # this page has no such dialog. No selector or command name reaches the visitor.
+    # this page has no such dialog and no contact page to link, so the chat's own contact card
+    # stands in. No selector or command name reaches the visitor.
     notes = page.locator(f"{W} .note")
     expect(notes.filter(has_text="Correction:")).to_have_count(2, timeout=10_000)
     expect(notes.filter(has_text="that window is not on this page")).to_have_count(1)
+    expect(page.locator(f"{W} form.lead")).to_be_visible()
     assert not re.search(r"#|fill_form|open_modal|navigate|javascript", " ".join(notes.all_inner_texts()))
     assert page.url.startswith(rig.host)

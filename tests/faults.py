@@ -35,3 +35,22 @@ FAULTS = [
     Fault("oversized frame", "oversized=100000", 200, "frame_too_large", False, "Something went wrong."),
     Fault("connection refused", "", 502, "upstream_unreachable", True, "The chat isn't answering right now."),
 ]
+
+
+@dataclass(frozen=True)
+class ContactFault:
+    name: str
+    spec: str  # the emulator scenario for save-contact
+    status: int  # the BFF's answer to POST /v1/contact
+    code: str
+    widget: str  # what the contact card says (the card keeps what was typed)
+
+
+CONTACT_FAULTS = [
+    ContactFault("save-contact answers contactSaved false", "contact-unsaved", 502, "contact_not_saved",
+                 "Your details could not be saved just now. Please try again."),
+    ContactFault("save-contact 500", "contact-status=500", 502, "upstream_error", "The chat service failed to answer."),
+    ContactFault("save-contact 503", "contact-status=503", 503, "upstream_unavailable", "The chat service is unavailable."),
+    ContactFault("save-contact 429", "contact-status=429", 429, "rate_limited", "Too many requests; please wait a moment."),
+    ContactFault("save-contact 422", "contact-status=422", 422, "invalid_request", "The chat service refused the request."),
+]

@@ -19,7 +19,8 @@ def test_a_session_gives_a_token_and_never_the_key(bff):
     response = visitor.start(site="shop")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"token", "expiresAt", "site", "limits"} and body["site"] == "shop"
+    assert set(body) == {"token", "expiresAt", "site", "limits", "privacyUrl"} and body["site"] == "shop"
+    assert body["privacyUrl"] == "https://lumen-analytics.example/privacy"
     assert body["limits"] == {"messageChars": 4000}  # the widget counts against the limit the BFF enforces
     assert dt.datetime.fromisoformat(body["expiresAt"]) > dt.datetime.now(dt.UTC)
     assert API_KEY not in response.text and API_KEY not in str(response.headers)

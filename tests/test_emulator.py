@@ -200,6 +200,23 @@ def test_faq_retrieval_answers_in_the_profile_voice():
                               "fields": {"email": "ana@x.example", "name": "Ana Lima"}}]
 
 
+def test_save_contact_saves_and_checks_like_the_upstream(emulator):
+    url = f"{emulator.url}/api/v1/public/save-contact"
+    key = {"X-API-Key": API_KEY}
+    body = {"profile_id": "demo", "name": "Ada", "email": "ada@example.com", "tos_consent": True,
+            "source": "qr_scan", "campaign": "booth-42"}
+    assert httpx.post(url, json=body).status_code == 401
+    assert httpx.post(url, json=body, headers=key).json() == {"contactSaved": True}
+    entry = emulator.journal("contact")[-1]
+    assert (entry["email"], entry["tosConsent"], entry["source"], entry["campaign"]) == ("ada@example.com", True, "qr_scan", "booth-42")
+    refused = httpx.post(url, json={**body, "tos_consent": False}, headers=key)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "tos_consent"]
+    assert httpx.post(url, json={**body, "profile_id": "nobody"}, headers=key).status_code == 404
+    unsaved = httpx.post(url, json=body, headers={**key, "X-Emulator-Fault": "contact-unsaved"})
+    assert unsaved.json() == {"contactSaved": False}
+    assert httpx.post(url, json=body, headers={**key, "X-Emulator-Fault": "contact-status=503"}).status_code == 503
+
+
 @pytest.mark.parametrize("sentence", ["My name is Ana", "my name is Ana", "MY NAME IS Ana", "my name is ana"])
 def test_a_name_fills_the_name_field_whatever_the_case(sentence):
     answer = Composer(load_profiles()["demo"]).reply(sentence, {"currentPage": "/contact"})

@@ -25,6 +25,7 @@ NOT_FOR_THE_WIDGET = {
     "invalid_parameter", "not_found", "profile_not_found", "public_url_missing", "public_url_invalid",
     "invalid_json", "invalid_command", "invalid_result", "invalid_stream", "invalid_content", "token_missing",
     "metrics_forbidden", "metrics_token", "unknown_command",
+    "invalid_feedback", "invalid_idempotency_key",
 }
 # Error code -> the key in widget/src/strings.js of what the visitor reads.
 VISITOR_SENTENCE = {
@@ -42,6 +43,8 @@ VISITOR_SENTENCE = {
     "generation_failed": "failed", "frame_too_large": "failed", "reply_too_large": "failed",
     "invalid_request": "failed", "invalid_context": "failed", "message_too_long": "failed",
     "body_too_large": "failed", "context_too_large": "failed", "http_404": "failed",
+    # The contact card says its own sentence ("Your details were not sent: ...", per-field hints) and keeps the entries.
+    "contact_not_saved": "failed", "invalid_contact": "failed", "request_in_progress": "failed",
 }
 def test_every_code_the_bff_sends_has_a_decided_visitor_sentence():
     undecided = set(CODES) - NOT_FOR_THE_WIDGET - set(VISITOR_SENTENCE)

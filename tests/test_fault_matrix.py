@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from .servers import Chat
-from .faults import FAULTS, Fault
+from bff.emulator.scenario import Scenario
+
+from .faults import CONTACT_FAULTS, FAULTS, ContactFault, Fault
 from .sse_client import parse
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "faults.md"
@@ -68,7 +70,29 @@ def test_fault(fault: Fault, strict_bff, make_bff):
     assert Chat(url).start().status_code in (201, 502)  # the BFF keeps serving
 
 
+@pytest.mark.parametrize("fault", CONTACT_FAULTS, ids=[fault.name for fault in CONTACT_FAULTS])
+def test_contact_fault(fault: ContactFault, emulator, make_bff):
+    """A failed save is retryable with the same Idempotency-Key, and then saves exactly once."""
+    visitor = Chat(make_bff(rate_contacts_per_visitor=""))
+    assert visitor.start().status_code == 201
+    email = f"{fault.spec.replace('=', '')}@example.com"
+    lead = {"name": "Grace Hopper", "email": email, "consent": True}
+    key = {"Idempotency-Key": "fault-" + fault.spec.replace("=", "-")}
+    journal = lambda: [e for e in emulator.journal("contact") if e.get("email") == email]  # noqa: E731
+    emulator.emulator.scenario = Scenario().updated(fault.spec)
+    try:
+        failed = visitor.post("/v1/contact", lead, **key)
+    finally:
+        emulator.emulator.scenario = Scenario()
+    assert failed.status_code == fault.status and failed.json()["error"]["code"] == fault.code
+    assert journal() == []
+    assert visitor.post("/v1/contact", lead, **key).status_code == 201
+    again = visitor.post("/v1/contact", lead, **key)
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert len(journal()) == 1
+
+
 def test_the_matrix_is_documented():
     text = DOC.read_text()
-    for fault in FAULTS:
+    for fault in [*FAULTS, *CONTACT_FAULTS]:
         assert f"| {fault.name} |" in text, fault.name

@@ -58,3 +58,17 @@ def test_split_keeps_good_and_reports_bad():
     allowed, blocked = split_commands(commands, same_site)
     assert allowed == [{"type": "navigate", "url": "/pricing", "server": True}]
     assert [note["type"] for note in blocked] == ["unknown", "navigate", "unknown"]
+
+
+def test_collect_contact_passes_with_its_own_fields_only():
+    command = {"type": "collect_contact", "prefill": {"name": "Ada", "email": "ada@example.com", "note": "x" * 2000}}
+    checked = check_command(command, same_site)
+    assert checked["type"] == "collect_contact" and checked["prefill"]["name"] == "Ada"
+    assert len(checked["prefill"]["note"]) == 1000
+    assert check_command({"type": "collect_contact"}, same_site) == {"type": "collect_contact", "prefill": {}}
+
+
+@pytest.mark.parametrize("prefill", [{"password": "x"}, {"name": 5}, "ada", {"consent": "true"}])
+def test_collect_contact_with_other_fields_is_blocked(prefill):
+    with pytest.raises(Blocked):
+        check_command({"type": "collect_contact", "prefill": prefill}, same_site)

@@ -150,6 +150,14 @@ class Emulator:
             return detail(scenario.status, f"Injected fault: HTTP {scenario.status}", headers)
         return None
 
+    def _gated_scenario(self, request: Request) -> Scenario | Response:
+        """This request's scenario, or the 400 (bad spec), 401 or injected error it gets instead."""
+        try:
+            scenario = self._scenario(request)
+        except ScenarioError as exc:
+            return detail(400, str(exc))
+        return self._gate(request, scenario) or scenario
+
     # -- endpoints ----------------------------------------------------------
 
     async def health(self, request: Request) -> Response:
@@ -269,13 +277,9 @@ class Emulator:
         session = self._session(request)
         if isinstance(session, Response):
             return session
-        try:
-            scenario = self._scenario(request)
-        except ScenarioError as exc:
-            return detail(400, str(exc))
-        refused = self._gate(request, scenario)
-        if refused:
-            return refused
+        scenario = self._gated_scenario(request)
+        if isinstance(scenario, Response):
+            return scenario
         recap, folded = self.store.compact(session)
         text = recap or "Nothing to compact yet: the conversation is still short."
         entry = self.store.record("compact", sessionId=session.id, compactedMessages=folded, outcome="streaming")
@@ -322,6 +326,40 @@ class Emulator:
         scan_id = new_id("scan")
         self.store.record("scan", scanId=scan_id, **{k: body.get(k) for k in ("profileId", "source", "pageUrl", "campaign")})
         return JSONResponse({"id": scan_id, **body}, status_code=201)
+
+    async def save_contact(self, request: Request) -> Response:
+        """Lead capture: the visitor's details become a contact of the profile."""
+        scenario = self._gated_scenario(request)
+        if isinstance(scenario, Response):
+            return scenario
+        if scenario.contact_status:
+            return detail(scenario.contact_status, f"Injected fault: HTTP {scenario.contact_status}")
+        body = await self._body(request)
+        if isinstance(body, Response):
+            return body
+        for name in ("profile_id", "name", "email"):
+            if not isinstance(body.get(name), str) or not body[name].strip():
+                return invalid(name, "Field required", "missing")
+        if "@" not in body["email"]:
+            return invalid("email", "value is not a valid email address", "value_error")
+        if body.get("tos_consent") is not True:
+            return invalid("tos_consent", "Consent is required", "value_error")
+        for name in ("phone", "notes", "campaign"):
+            if body.get(name) is not None and not isinstance(body[name], str):
+                return invalid(name, "Input should be a valid string", "string_type")
+        if body.get("source") not in (None, "qr_scan", "web", "mcp"):
+            return invalid("source", "Input should be 'qr_scan', 'web' or 'mcp'", "enum")
+        if body["profile_id"] not in self.store.profiles:
+            return detail(404, f"Profile {body['profile_id']!r} not found")
+        if scenario.contact_unsaved:
+            self.store.record("contact", saved=False, profileId=body["profile_id"])
+            return JSONResponse({"contactSaved": False})
+        fields = ("name", "email", "phone", "notes", "source", "campaign")
+        self.store.record(
+            "contact", saved=True, contactId=new_id("contact"), profileId=body["profile_id"],
+            tosConsent=body["tos_consent"], **{name: body.get(name) for name in fields},
+        )
+        return JSONResponse({"contactSaved": True})
 
     async def journal(self, request: Request) -> Response:
         if not self._authorised(request):
@@ -429,6 +467,7 @@ def create_emulator(config: EmulatorConfig | None = None) -> Starlette:
         Route(base + "/{session_id}/context-usage", emulator.context_usage, methods=["GET"]),
         Route("/api/v1/chat/command", emulator.report_command, methods=["POST"]),
         Route("/api/v1/contacts/scans", emulator.record_scan, methods=["POST"]),
+        Route("/api/v1/public/save-contact", emulator.save_contact, methods=["POST"]),
         Route("/api/v1/_emulator/journal", emulator.journal, methods=["GET"]),
         Route("/api/v1/_emulator/scenario", emulator.set_scenario, methods=["PUT"]),
     ]

@@ -18,6 +18,7 @@ from .retrieval import Bm25
 from .tokenizer import stream_pieces
 
 PRICING = re.compile(r"\b(costs?|price[sd]?|pricing|plans?|how much|expensive|cheap|pay)\b")
+LEAVE_DETAILS = re.compile(r"\b(leave my (details|contact|number|email)|call me back|get back to me|get in touch)\b")
 SALES = re.compile(
     r"\b(sales|salesperson|a human|real person|someone|book a (call|demo)|schedule a (call|demo))\b"
     r"|\b(talk|speak|get in touch)\b.*\b(you|team|people)\b"
@@ -115,6 +116,12 @@ class Composer:
                 f"The contact form is on our contact page: I'm taking you there and filling in {what}. "
                 "Check it and press **Send** when you're ready.",
                 [{"type": "navigate", "url": "/contact"}, fill],
+            )
+        if LEAVE_DETAILS.search(text):
+            prefill = {"email": email.group()} if email else {}
+            return Answer(
+                f"Of course. Leave your details in the card below and {profile.name} will get back to you.",
+                [{"type": "collect_contact", "prefill": prefill}],
             )
         if FILL.search(text):
             # Asked to fill the form but gave nothing to fill it with: take them to it, and ask.

@@ -21,8 +21,10 @@ delta, crlf, cr, split=N (N-byte network chunks), bom, comments, unknown-events,
 ids (id: and retry: fields), multiline-data, done=full|string|empty|bare|
 commands-top, command-event, error=full|message|detail|string, and
 hostile-commands (commands no page should run, for the allowlists), and
-server-commands (every command marked "server": true), and scan-status=CODE
-(an HTTP error for scan records only).
+server-commands (every command marked "server": true), scan-status=CODE
+(an HTTP error for scan records only), contact-status=CODE (an HTTP error
+for saved contacts only) and contact-unsaved (save-contact answers
+`{"contactSaved": false}`).
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ class Scenario:
     hostile_commands: bool = False
     server_commands: bool = False
     scan_status: int | None = None
+    contact_status: int | None = None
+    contact_unsaved: bool = False
     hang: float = 0.0
     echo: bool = False
     words: int | None = None
@@ -109,11 +113,11 @@ def _parse_item(item: str) -> dict[str, Any]:
         "text-events": "text_events", "bom": "bom", "comments": "comments",
         "unknown-events": "unknown_events", "ids": "ids", "multiline-data": "multiline_data",
         "command-event": "command_event", "hostile-commands": "hostile_commands",
-        "server-commands": "server_commands", "echo": "echo",
+        "server-commands": "server_commands", "echo": "echo", "contact-unsaved": "contact_unsaved",
     }
     if name in flags and not value:
         return {flags[name]: True}
-    if name in ("status", "scan-status"):
+    if name in ("status", "scan-status", "contact-status"):
         status = _number(name, value)
         if status not in STATUSES:
             raise ScenarioError(f"{name} must be one of {sorted(STATUSES)}")

@@ -133,6 +133,18 @@ class Upstream:
         except ApiError as exc:
             log.warning("could not record a QR scan upstream: %s (%s)", exc.code, exc.status)
 
+    async def save_contact(self, contact: dict[str, Any]) -> None:
+        """Save a visitor's details as a contact of the profile (the lead-capture call).
+
+        `contact` is the upstream body (profile_id, name, email, tos_consent,
+        phone, notes, source, campaign). An answer without `contactSaved: true`
+        is a failure the visitor may retry.
+        """
+        data = self._json(await self._request("POST", "/public/save-contact", json=contact))
+        saved = data.get("contactSaved", data.get("contact_saved", data.get("saved")))
+        if saved is not True:
+            raise ApiError("contact_not_saved")
+
     @asynccontextmanager
     async def stream(self, path: str, body: dict[str, Any]) -> AsyncIterator[AsyncIterator[list[Event]]]:
         """Open an upstream reply; yields its events in the batches they arrived in.

@@ -59,6 +59,11 @@ export function createApi({ version, widget, events, onDestroy }) {
         return chat.send(text);
       }, false),
     stop: () => widget.ifMounted(({ chat }) => chat.stop()),
+    /**
+     * Open the contact card (loading the conversation UI first if need be).
+     * @param {Record<string, string>} [prefill] name, email, phone, note
+     */
+    contact: (prefill) => void widget.whenReady(({ leads }) => leads.openContact(prefill), undefined),
     /** Resolves to true when older messages were folded into a recap. */
     compact: () => widget.whenReady(({ chat }) => chat.compact(), false),
     /** Resolves to the conversation's context usage, or null before the first message. */

@@ -5,7 +5,7 @@
 // network. What a tab shows is mirrored to the site's other tabs (tabs.js);
 // a stored transcript is put back on screen by transcript.js.
 import { pageName, runCommand } from "./commands.js";
-import { visitorKey } from "./errors.js";
+import { RENEWABLE, visitorKey } from "./errors.js";
 import { createMirror } from "./tabs.js";
 import { showTranscript } from "./transcript.js";
 
@@ -29,6 +29,7 @@ import { showTranscript } from "./transcript.js";
  *   announce: (text: string) => void,
  *   setUnread: (count: number) => void,
  *   unread: number,
+ *   addRating?: (messageId: string) => void,
  *   close: () => void,
  *   clear: () => void,
  *   notice: (text: string) => void,
@@ -62,8 +63,6 @@ import { showTranscript } from "./transcript.js";
  * @property {Channel | null} [channel]
  */
 
-// Codes that mean this tab's conversation is gone (token_expired, token_invalid, session_not_found, origin_mismatch).
-const RENEWABLE = /^(token_(exp|inv)|session_not|origin_mis)/;
 const SAVE_EVERY_MS = 500;
 const RESUME_DELAYS = [0, 500, 1000, 2000, 4000, 8000];
 const PENDING_MS = 30000; // page actions carried over a navigation run on the next page within this time, once
@@ -192,8 +191,9 @@ export function createChat({ config, transport, store, view, t, context, env, em
 
   /** @type {Promise<string> | null} */
   let opening = null; // a session being created: one at a time, however many ask
-  function ensureSession() {
-    if (state.token && Date.parse(state.expiresAt) - Date.now() > 60000) return Promise.resolve(state.token);
+  /** @param {boolean} [fresh] a new session even if the stored token looks alive */
+  function ensureSession(fresh) {
+    if (!fresh && state.token && Date.parse(state.expiresAt) - Date.now() > 60000) return Promise.resolve(state.token);
     if (opening) return opening;
     opening = (async () => {
       const body = { site: config.site, scanContext: await context.scan() };
@@ -202,6 +202,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
       const created = await transport.createSession(body);
       state.token = created.token;
       state.expiresAt = created.expiresAt;
+      state.privacyUrl = created.privacyUrl || "";
       if (created.limits && created.limits.messageChars > 0) state.maxChars = created.limits.messageChars;
       state.scanSent = false;
       save();
@@ -412,6 +413,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
       if (done.usage) state.usage = done.usage;
       show("done", finalText, entry.time);
       emit("message", { role: "assistant", text: finalText, id: done.message && done.message.id });
+      if (done.message && done.message.id && view.addRating) view.addRating(done.message.id);
       finish(controller);
       await runCommands(done.commands || [], token);
       const refused = done.blockedCommands || [];
@@ -510,6 +512,8 @@ export function createChat({ config, transport, store, view, t, context, env, em
   const api = {
     restore,
     compact,
+    session: ensureSession,
+    note: addNote,
     remember(values) {
       Object.assign(state, values);
       save();

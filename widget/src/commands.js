@@ -29,7 +29,7 @@ const UNSEEN = /^(HEAD|META|LINK|SCRIPT|STYLE|TEMPLATE|TITLE)$/;
  * @property {string} [lang] the widget's language, for lists of field names
  * @property {(field: any) => boolean} isPrivate context.js's isPrivateField, from widget.js: the chunk's
  *   own copy would never receive the redaction rules widget.js fetched
- * @property {() => void} [contact] the chat's own contact form (issue 16), offered
+ * @property {(prefill?: Record<string, string>) => void} [contact] the chat's own contact card (issue 16), offered
  *   when the Representative asks for a window this page lacks
  */
 
@@ -201,6 +201,15 @@ export async function runCommand(command, env) {
         return opened(optedIn, dialog);
       }
       return { result: "blocked", key: "noModal", note: "open " + (id || "a window") + ": not on this page", link: pageFor(env.doc, id) };
+    }
+    if (type === "collect_contact") {
+      if (!env.contact) return { result: "blocked", key: "blocked", note: "collect_contact" };
+      const prefill = command.prefill && typeof command.prefill === "object" ? command.prefill : {};
+      /** @type {Record<string, string>} */
+      const fields = {};
+      for (const name of ["name", "email", "phone", "note"]) if (typeof prefill[name] === "string") fields[name] = prefill[name];
+      env.contact(fields);
+      return { result: "executed", key: "c_offered" };
     }
     if (type === "scroll_to" || type === "highlight") {
       const target = findTarget(env.doc, command.selector, env.host);

@@ -4,6 +4,7 @@
 // visitor (or the host page) first needs it, never at page load.
 import { createBubbles } from "./bubbles.js";
 import { createChat } from "./chat.js";
+import { createLeads } from "./leads.js";
 import { createPanel } from "./panel.js";
 import { createTransport } from "./transport.js";
 
@@ -34,6 +35,7 @@ import { createTransport } from "./transport.js";
  * @typedef {object} Conversation
  * @property {Chat} chat
  * @property {View & {close: () => void}} view
+ * @property {ReturnType<typeof createLeads>} leads
  * @property {() => void} destroy
  */
 
@@ -51,6 +53,7 @@ export function mountConversation(options) {
     title: config.title, subtitle: config.subtitle, avatar: config.avatar,
     handlers: {
       send: (text) => chat.send(text),
+      contact: () => leads.openContact(),
       stop: () => chat.stop(),
       reset: () => chat.reset(),
       limit: () => chat.limit(),
@@ -70,6 +73,19 @@ export function mountConversation(options) {
     doc, win, t, lang: host.getAttribute("lang") || "en", imageHosts: config.imageHosts,
     append: panel.append, nearBottom: panel.nearBottom, follow: panel.follow, reveal: panel.reveal, announce: panel.announce,
   });
+  const transport = createTransport(config.base);
+  const leads = createLeads({
+    doc, t, transport, profile: config.profile, append: panel.append, show: panel.open,
+    session: (fresh) => chat.session(fresh),
+    privacyUrl: () => chat.state.privacyUrl || "",
+    scan: options.context.scan,
+    note: (text) => {
+      chat.note(text);
+      chat.remember({});
+    },
+  });
+  // `collect_contact`, and an open_modal for a contact window the page lacks, open the card.
+  options.env.contact = (prefill) => leads.openContact(prefill);
   /** @type {View & {close: () => void}} */
   const view = {
     ...bubbles,
@@ -81,6 +97,7 @@ export function mountConversation(options) {
     setBusy: panel.setBusy,
     setChips: panel.setChips,
     announce: panel.announce,
+    addRating: leads.addRating,
     setUnread: frame.setUnread,
     get unread() {
       return frame.unread;
@@ -91,7 +108,7 @@ export function mountConversation(options) {
   chat = createChat({
     // On a QR landing page the chat is the page: links open beside it, never instead of it.
     config: { ...config, linkOnly: mode === "fullscreen", inline: mode === "inline" },
-    transport: createTransport(config.base),
+    transport,
     store: options.store,
     view, t, context: options.context, env: options.env, emit, channel,
   });
@@ -99,6 +116,7 @@ export function mountConversation(options) {
   return {
     chat,
     view,
+    leads,
     destroy() {
       chat.stop();
       if (channel) channel.close();

@@ -16,3 +16,7 @@ export const visitorKey = (code) =>
   : /^(origin|upstream_auth|profile|invalid_[sp]|token|session)/.test(code) ? "unavailable"
   : /^(busy|upstream|http_5)/.test(code) ? "serviceDown"
   : "failed";
+
+// Codes that mean this tab's conversation is gone (token_expired, token_invalid, session_not_found, origin_mismatch):
+// a new session carries on.
+export const RENEWABLE = /^(token_(exp|inv)|session_not|origin_mis)/;

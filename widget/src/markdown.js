@@ -8,7 +8,7 @@
 // open tail changes.
 import { BlockParser } from "./markdown/blocks.js";
 import { DomRenderer } from "./markdown/render.js";
-import { EN } from "./strings.js";
+import { MARKDOWN_EN } from "./markdown/words.js";
 
 export { safeHref } from "./markdown/links.js";
 export { parseImageHosts } from "./markdown/links.js";
@@ -20,7 +20,7 @@ export { parseInline } from "./markdown/inline.js";
  */
 
 /** @param {string} key */
-const english = (key) => /** @type {Record<string, string>} */ (EN)[key] || key;
+const english = (key) => /** @type {Record<string, string>} */ (MARKDOWN_EN)[key] || key;
 
 /**
  * Render a growing text into `container`: append(chunk) while streaming,

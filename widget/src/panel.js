@@ -18,7 +18,7 @@ import { applyPanelStyles } from "./styles.js";
  * @property {string} [title]
  * @property {string} [subtitle]
  * @property {string} [avatar]
- * @property {{send: (text: string) => boolean, stop: () => void, open: () => void, close: () => void, reset: () => void, limit: () => number, prepare: () => Promise<unknown>}} handlers
+ * @property {{send: (text: string) => boolean, stop: () => void, open: () => void, close: () => void, reset: () => void, limit: () => number, prepare: () => Promise<unknown>, contact: () => void}} handlers
  */
 
 /**
@@ -48,6 +48,8 @@ export function createPanel(options) {
   const floating = mode !== "inline";
   applyPanelStyles(frame.root);
   const close = floating ? h(doc, "button", { class: "close", type: "button", "aria-label": t("close"), text: "×" }) : null;
+  const contact = h(doc, "button", { class: "hbtn", type: "button", "aria-label": t("c_title"), title: t("c_title") }, [icon(doc, "mail")]);
+  contact.addEventListener("click", () => handlers.contact());
   const fresh = h(doc, "button", { class: "new", type: "button", "aria-label": t("newChat"), title: t("newChat") }, [icon(doc, "new")]);
   const log = h(doc, "div", { class: "log", role: "log", "aria-label": t("log"), tabindex: "0" });
   const live = h(doc, "div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
@@ -72,6 +74,7 @@ export function createPanel(options) {
         h(doc, "h2", { id: "rc-title", text: options.title || t("title") }),
         h(doc, "p", { class: "sub", text: options.subtitle || t("subtitle") }),
       ]),
+      contact,
       fresh,
       close,
     ]),

@@ -4,9 +4,12 @@
 // fetched (by the transport) only for visitors who need them, so they cost
 // everyone else nothing.
 
+import { MARKDOWN_EN } from "./markdown/words.js";
+
 /** @typedef {(key: string, vars?: Record<string, unknown>) => string} Translate */
 
 export const EN = {
+  ...MARKDOWN_EN,
   open: "Open chat",
   close: "Close chat",
   title: "Chat with us",
@@ -58,13 +61,34 @@ export const EN = {
   copyAnswer: "Copy this answer",
   answerNotCopied: "Could not copy",
   dismiss: "Dismiss",
-  copy: "Copy",
-  copyCode: "Copy code",
-  copied: "Copied",
-  copyFailed: "Could not copy: the code is selected, copy it with your keyboard.",
-  task: "Task",
-  image: "image",
   loadFailed: "The chat could not load. Check your connection and retry.",
+  c_title: "Leave your details",
+  c_intro: "We will get back to you by email or phone.",
+  c_name: "Name",
+  c_email: "Email",
+  c_phone: "Phone (optional)",
+  c_note: "Note (optional)",
+  c_consent: "I agree to be contacted about my request.",
+  c_privacy: "Privacy notice",
+  c_send: "Send my details",
+  c_sending: "Sending…",
+  c_again: "Send again",
+  c_needName: "Please enter your name.",
+  c_needEmail: "Please enter an email address like name@example.com.",
+  c_needPhone: "Please enter a phone number: digits, spaces and + ( ) - . only.",
+  c_needConsent: "Please agree to be contacted, or we cannot send your details.",
+  c_needNote: "Please keep your note under 1,000 characters.",
+  c_check: "Please check the fields marked above.",
+  c_failed: "Your details were not sent: {reason} What you typed is still here; press Send again.",
+  c_sent: "Your contact details were sent. Nothing of them is kept in this browser.",
+  c_offered: "Opened a card to leave your details",
+  r_label: "Rate this answer",
+  r_up: "Helpful",
+  r_down: "Not helpful",
+  r_why: "What was missing? (optional)",
+  r_send: "Send feedback",
+  r_thanks: "Thanks for your feedback.",
+  r_failed: "Your rating was not sent. Please try again.",
 };
 
 /** Languages with a table: English here, the others as JSON from the BFF. */

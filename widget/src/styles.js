@@ -52,9 +52,26 @@ header{display:flex;align-items:center;gap:12px;padding:14px 16px;background:var
 h2{margin:0;font-size:1.05em;font-weight:650}
 .sub{margin:0;font-size:.85em;opacity:.92}
 .close{border:0;background:transparent;color:inherit;width:40px;height:40px;border-radius:50%;font-size:24px;line-height:1}
-.close:hover,.new:hover{background:rgba(255,255,255,.18)}
-.new{border:0;background:transparent;color:inherit;width:40px;height:40px;border-radius:50%;display:grid;place-items:center;flex:none}
-.new svg{width:22px;height:22px}
+.close:hover,.hbtn:hover,.new:hover{background:rgba(255,255,255,.18)}
+.hbtn,.new,.thumb{border:0;background:transparent;color:inherit;width:40px;height:40px;border-radius:50%;display:grid;place-items:center;flex:none}
+.hbtn svg,.new svg{width:22px;height:22px}
+.lead{display:block;align-self:stretch;border:1px solid var(--rc-border);border-radius:12px;padding:12px;background:var(--rc-bg)}
+.lead h3{margin:0;font-size:1em}.lead .sub{margin:2px 0 8px;color:var(--rc-muted)}
+.row{display:flex;flex-direction:column;gap:3px;margin:0 0 8px}.row.check{flex-direction:row;flex-wrap:wrap;align-items:flex-start;gap:8px}
+.row label{font-size:.9em;font-weight:600}.row.check label{flex:1;font-weight:400}.row a{color:var(--rc-focus)}
+.check input{width:20px;height:20px;margin:2px 0 0;accent-color:var(--rc-accent)}
+.lead input:not([type=checkbox]),.lead textarea{width:100%;border:1px solid var(--rc-muted);border-radius:8px;padding:8px 10px;font:inherit;font-size:16px;color:var(--rc-text);background:var(--rc-bg);min-height:0}
+[aria-invalid=true]{border-color:var(--rc-error)!important}
+.err{display:block;color:var(--rc-error);font-size:.85em;margin:0}.err:empty{display:none}.check .err{flex-basis:100%}
+.actions{display:flex;gap:8px;margin-top:8px}
+.primary{border:0;background:var(--rc-accent);color:var(--rc-accent-text);border-radius:999px;padding:8px 16px;font-weight:600}
+.primary:disabled{opacity:.7;cursor:default}
+.plain{border:1px solid var(--rc-border);background:transparent;border-radius:999px;padding:8px 16px}
+.rate{display:flex;align-items:center;gap:4px;margin-top:-6px}
+.thumb{color:var(--rc-muted);width:32px;height:32px}
+.thumb svg{width:16px;height:16px}.thumb.down svg{transform:rotate(180deg)}
+.thumb[aria-pressed=true]{color:var(--rc-accent)}.thumb:disabled{cursor:default}
+.why label{display:block;font-size:.9em;margin-bottom:4px}
 .log{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:10px;overscroll-behavior:contain}
 .msg{max-width:85%;padding:9px 13px;border-radius:14px;background:var(--rc-bubble);overflow-wrap:anywhere;white-space:normal}
 .msg.user{align-self:flex-end;background:var(--rc-accent);color:var(--rc-accent-text);border-end-end-radius:4px;white-space:pre-wrap}

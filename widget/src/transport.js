@@ -6,22 +6,27 @@
 // AbortError of a stop).
 import { bytes, lines, messages } from "./sse.js";
 
-/** @typedef {{code: string, message: string, status: number}} Failure */
+/** @typedef {{code: string, message: string, status: number, fields?: Record<string, string>}} Failure */
 /** @typedef {(name: string, data: any, id: string) => void} OnEvent */
 
 /**
  * @typedef {object} Transport
- * @property {(body: object) => Promise<{token: string, expiresAt: string, limits?: {messageChars: number}}>} createSession
+ * @property {(body: object) => Promise<{token: string, expiresAt: string, privacyUrl?: string, limits?: {messageChars: number}}>} createSession
  * @property {(token: string) => Promise<any>} contextUsage
  * @property {(token: string, command: object, result: string) => Promise<any>} reportCommand
  * @property {(token: string, body: object, onEvent: OnEvent, signal: AbortSignal) => Promise<void>} sendMessage
  * @property {(token: string, lastEventId: string, onEvent: OnEvent, signal: AbortSignal) => Promise<void>} resume
  * @property {(token: string, streamId: string) => Promise<any>} stop
  * @property {(token: string, onEvent: OnEvent, signal: AbortSignal) => Promise<void>} compact
+ * @property {(token: string, body: object, key: string) => Promise<any>} saveContact
+ * @property {(token: string, body: object) => Promise<any>} feedback
  */
 
-/** @returns {Failure} */
-const failure = (code = "", message = "", status = 0) => ({ code, message, status });
+/**
+ * @param {Record<string, string>} [fields] what is wrong with each field of a form
+ * @returns {Failure}
+ */
+const failure = (code = "", message = "", status = 0, fields) => ({ code, message, status, fields });
 
 /**
  * A language's strings from the BFF, or null (offline, blocked, missing):
@@ -91,7 +96,7 @@ export function createTransport(base) {
     } catch (_) {
       // not JSON: the status says enough
     }
-    throw failure(error.code || "http_" + response.status, error.message, response.status);
+    throw failure(error.code || "http_" + response.status, error.message, response.status, error.fields);
   }
 
   /**
@@ -148,5 +153,7 @@ export function createTransport(base) {
     resume: (token, lastEventId, onEvent, signal) => stream("/v1/messages", token, {}, onEvent, signal, lastEventId),
     stop: (token, streamId) => call("POST", "/v1/stop", token, { streamId }),
     compact: (token, onEvent, signal) => stream("/v1/compact", token, {}, onEvent, signal),
+    saveContact: async (token, body, key) => (await request("POST", "/v1/contact", token, body, { "idempotency-key": key })).json(),
+    feedback: (token, body) => call("POST", "/v1/feedback", token, body),
   };
 }

@@ -12,7 +12,7 @@ const MODULES = readdirSync(SRC, { recursive: true }).filter((name) => name.ends
 const source = (name) => readFileSync(resolve(SRC, name), "utf8");
 
 // The modules that draw; the modules that talk to the BFF.
-const VIEW = ["launcher.js", "panel.js", "bubbles.js", "dom.js", "markdown.js", "styles.js"];
+const VIEW = ["launcher.js", "panel.js", "bubbles.js", "dom.js", "markdown.js", "styles.js", "contact.js", "rating.js"];
 const NETWORK = ["transport.js", "sse.js"];
 const TRANSPORT = "transport.js";
 

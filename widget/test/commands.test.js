@@ -61,3 +61,18 @@ test("host handlers run before built-ins, unknown types are ignored", async () =
   const failing = { ...env, handlers: { highlight: () => false } };
   assert.equal((await runCommand({ type: "highlight", selector: "#x" }, failing)).result, "failed");
 });
+
+test("collect_contact opens the chat's card with only its own fields; a missing window is said, not faked", async () => {
+  const opened = [];
+  const doc = { getElementById: () => null, querySelector: () => null, links: [], location: new URL("https://shop.example/") };
+  const env = { handlers: {}, doc, win: {}, host: null, contact: (prefill) => opened.push(prefill) };
+  const command = { type: "collect_contact", prefill: { name: "Ada", email: "ada@example.com", password: "x", phone: 5 } };
+  assert.deepEqual(await runCommand(command, env), { result: "executed", key: "c_offered" });
+  assert.deepEqual(opened, [{ name: "Ada", email: "ada@example.com" }]);
+  // The chat, not the command, offers its own card for a window the page lacks (chat.js, env.contact).
+  const missing = await runCommand({ type: "open_modal", id: "contact" }, env);
+  assert.equal(missing.result, "blocked");
+  assert.equal(missing.key, "noModal");
+  assert.equal(opened.length, 1);
+  assert.equal((await runCommand({ type: "collect_contact" }, { ...env, contact: undefined })).result, "blocked");
+});
