@@ -4,18 +4,36 @@
 // intent from /widget/chunk.<hash>.js, the hash of its content, which the
 // first script carries). `--check` builds in memory and fails when a
 // committed file differs, so a stale bundle cannot ship.
-import { build } from "esbuild";
+import { build, transformSync } from "esbuild";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { minify } from "terser";
 import { TRANSLATIONS } from "./src/translations.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const static_ = resolve(here, "../bff/static");
 const i18n = resolve(static_, "i18n");
 const version = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(resolve(here, "../pyproject.toml"), "utf8"))[1];
+
+// The stylesheets in styles.js are CSS in template strings, which a JS
+// minifier leaves as written: minify them as CSS.
+const minifiedCss = {
+  name: "minified-css",
+  setup(builder) {
+    builder.onLoad({ filter: /styles\.js$/ }, ({ path }) => ({
+      contents: readFileSync(path, "utf8").replace(/(_CSS = `)([^`]*)`/g, (_, start, css) =>
+        start + transformSync(css, { loader: "css", minify: true }).code.trim() + "`"),
+      loader: "js",
+    }));
+  },
+};
+
+// esbuild bundles; terser then minifies the result about 3 % smaller gzipped
+// (920 bytes over both scripts when measured), which the 32 KB budget needs.
+const TERSER = { ecma: 2020, compress: { passes: 2 }, mangle: true, format: { comments: /^ repchat widget/ } };
 
 /** One minified IIFE of `entry`, as bytes. */
 async function bundle(entry, define) {
@@ -30,8 +48,10 @@ async function bundle(entry, define) {
     define,
     banner: { js: `/* repchat widget ${version} */` },
     write: false,
+    plugins: [minifiedCss],
   });
-  return Buffer.from(result.outputFiles[0].contents);
+  const smaller = await minify(result.outputFiles[0].text, TERSER);
+  return Buffer.from(/** @type {string} */ (smaller.code));
 }
 
 // The BFF names the chunk the same way (bff: the widget asset's module).

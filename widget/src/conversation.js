@@ -4,8 +4,10 @@
 // visitor (or the host page) first needs it, never at page load.
 import { createBubbles } from "./bubbles.js";
 import { createChat } from "./chat.js";
+import { formatter } from "./i18n.js";
 import { createLeads } from "./leads.js";
 import { createPanel } from "./panel.js";
+import { EN } from "./strings.js";
 import { createTransport } from "./transport.js";
 
 /** @typedef {import("./chat.js").View} View */
@@ -21,7 +23,7 @@ import { createTransport } from "./transport.js";
  * @property {Window} win
  * @property {HTMLElement} host
  * @property {Frame} frame
- * @property {import("./strings.js").Translate} t
+ * @property {Record<string, string>} strings the visitor's language from widget.js (empty for English)
  * @property {string} mode
  * @property {ChatConfig & {base: string, title?: string, subtitle?: string, avatar?: string, imageHosts: string}} config
  * @property {Store} store
@@ -45,7 +47,8 @@ import { createTransport } from "./transport.js";
  * @returns {Conversation}
  */
 export function mountConversation(options) {
-  const { doc, win, host, frame, t, mode, config, emit } = options;
+  const { doc, win, host, frame, mode, config, emit } = options;
+  const t = formatter(options.strings, EN);
   /** @type {Chat} */
   let chat;
   const panel = createPanel({

@@ -3,7 +3,7 @@
 // widget and expose window.RepChat.
 import { createApi, createEvents, install } from "./api.js";
 import { mount } from "./mount.js";
-import { EN, formatter, languageFor } from "./strings.js";
+import { languageFor } from "./i18n.js";
 import { fetchTranslation } from "./transport.js";
 
 /** @typedef {import("./mount.js").Config} Config */
@@ -62,7 +62,7 @@ function start(win, doc) {
   /** @param {Record<string, string>} strings */
   const boot = (strings) => {
     const events = createEvents();
-    const widget = mount({ win, doc, config, lang, t: formatter(strings), version: VERSION, emit: events.emit });
+    const widget = mount({ win, doc, config, lang, strings, version: VERSION, emit: events.emit });
     const api = createApi({
       version: VERSION, widget, events,
       onDestroy: () => {
@@ -73,8 +73,8 @@ function start(win, doc) {
   };
   /** @param {() => void} fn */
   const whenBody = (fn) => (doc.body ? fn() : doc.addEventListener("DOMContentLoaded", fn, { once: true }));
-  if (lang === "en") whenBody(() => boot(EN));
-  else fetchTranslation(config.base, lang).then((table) => whenBody(() => boot({ ...EN, ...table })));
+  if (lang === "en") whenBody(() => boot({}));
+  else fetchTranslation(config.base, lang).then((table) => whenBody(() => boot(table || {})));
 }
 
 start(window, document);

@@ -8,11 +8,10 @@ import { capContext, cleanPage, collectForms, isPrivateField, scanContext, track
 import { createFrame } from "./launcher.js";
 import { loadChunk } from "./loader.js";
 import { createStore, storageKey } from "./storage.js";
-import { isRtl } from "./strings.js";
+import { formatter, isRtl, LAUNCHER_EN } from "./i18n.js";
 import { fetchRules } from "./transport.js";
 
 /** @typedef {import("./conversation.js").Conversation} Conversation */
-/** @typedef {import("./strings.js").Translate} Translate */
 
 /**
  * What the embedding script tag says (see the README's attribute table).
@@ -58,12 +57,14 @@ import { fetchRules } from "./transport.js";
  * @param {Document} options.doc
  * @param {Config} options.config
  * @param {string} options.lang
- * @param {Translate} options.t
+ * @param {Record<string, string>} options.strings the visitor's language (empty for English): each
+ *   script falls back to its own English strings
  * @param {string} options.version
  * @param {(name: string, detail?: unknown) => void} options.emit
  * @returns {Mounted}
  */
-export function mount({ win, doc, config, lang, t, version, emit }) {
+export function mount({ win, doc, config, lang, strings, version, emit }) {
+  const t = formatter(strings, LAUNCHER_EN);
   /** @type {Record<string, (command: any) => unknown>} */
   const handlers = {};
   /** @type {Record<string, unknown>} */
@@ -149,7 +150,7 @@ export function mount({ win, doc, config, lang, t, version, emit }) {
     if (!loading) {
       loading = loadChunk(doc, win, config.base).then((chunk) => {
         if (destroyed) throw new Error("destroyed");
-        const ui = chunk.mountConversation({ doc, win, host: element, frame, t, mode, config, store, key, context, env, emit });
+        const ui = chunk.mountConversation({ doc, win, host: element, frame, strings, mode, config, store, key, context, env, emit });
         mounted = ui;
         const { chat, view } = ui;
         const hasAsked = chat.state.messages.some((message) => message.role === "user");

@@ -1,25 +1,22 @@
 // @ts-check
-// Every visible string. English is built into the bundle; the other
-// languages (translations.js) are served by the BFF as /static/i18n/{lang}.json and
-// fetched (by the transport) only for visitors who need them, so they cost
-// everyone else nothing.
+// Every visible string, in English: the conversation's (part of the chunk,
+// loader.js) and the launcher's (i18n.js, part of widget.js). The other
+// languages (translations.js) are served by the BFF as /static/i18n/{lang}.json
+// and fetched only for visitors who need them, so they cost everyone else nothing.
 
+import { LAUNCHER_EN } from "./i18n.js";
 import { MARKDOWN_EN } from "./markdown/words.js";
 
-/** @typedef {(key: string, vars?: Record<string, unknown>) => string} Translate */
-
 export const EN = {
+  ...LAUNCHER_EN,
   ...MARKDOWN_EN,
-  open: "Open chat",
   close: "Close chat",
   title: "Chat with us",
   subtitle: "AI Representative",
-  greeting: "Hi! How can I help you today?",
   placeholder: "Write a message…",
   inputLabel: "Your message",
   send: "Send",
   stop: "Stop",
-  retry: "Retry",
   typing: "The Representative is typing",
   log: "Conversation",
   disclaimer: "Answers come from an AI and may be inaccurate.",
@@ -37,7 +34,6 @@ export const EN = {
   highlighted: "Highlighted “{target}”",
   filled: "Filled in your {fields} on the {form}",
   announceReply: "The Representative replied: {text}",
-  unread: "{count} new",
   compacting: "Summarizing the conversation so far…",
   compacted: "Earlier messages were summarized",
   openedWindow: "Opened a window on the page",
@@ -60,8 +56,6 @@ export const EN = {
   cancel: "Cancel",
   copyAnswer: "Copy this answer",
   answerNotCopied: "Could not copy",
-  dismiss: "Dismiss",
-  loadFailed: "The chat could not load. Check your connection and retry.",
   c_title: "Leave your details",
   c_intro: "We will get back to you by email or phone.",
   c_name: "Name",
@@ -90,35 +84,3 @@ export const EN = {
   r_thanks: "Thanks for your feedback.",
   r_failed: "Your rating was not sent. Please try again.",
 };
-
-/** Languages with a table: English here, the others as JSON from the BFF. */
-export const LANGUAGES = ["en", "es", "de", "ar"];
-const RTL = ["ar", "he", "fa", "ur"];
-
-/**
- * The first supported language among tags like "es-MX"; English otherwise.
- * @param {...(string | undefined)} tags
- */
-export function languageFor(...tags) {
-  for (const tag of tags) {
-    const base = String(tag || "").toLowerCase().split("-")[0];
-    if (LANGUAGES.includes(base)) return base;
-  }
-  return "en";
-}
-
-/** @param {string} lang */
-export const isRtl = (lang) => RTL.includes(lang);
-
-/**
- * t(key, {name: value}) over a table, falling back to English per key.
- * @param {Record<string, string>} table
- * @returns {Translate}
- */
-export function formatter(table) {
-  return (key, vars) => {
-    let text = table[key] || /** @type {Record<string, string>} */ (EN)[key] || key;
-    if (vars) for (const name in vars) text = text.split("{" + name + "}").join(String(vars[name]));
-    return text;
-  };
-}

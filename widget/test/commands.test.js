@@ -64,7 +64,7 @@ test("host handlers run before built-ins, unknown types are ignored", async () =
 
 test("collect_contact opens the chat's card with only its own fields; a missing window is said, not faked", async () => {
   const opened = [];
-  const doc = { getElementById: () => null, querySelector: () => null, links: [], location: new URL("https://shop.example/") };
+  const doc = { getElementById: () => null, querySelector: () => null, querySelectorAll: () => [], links: [], location: new URL("https://shop.example/") };
   const env = { handlers: {}, doc, win: {}, host: null, contact: (prefill) => opened.push(prefill) };
   const command = { type: "collect_contact", prefill: { name: "Ada", email: "ada@example.com", password: "x", phone: 5 } };
   assert.deepEqual(await runCommand(command, env), { result: "executed", key: "c_offered" });

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { capContext, cleanPage, describe, isSecretName, isSecretParam, scanContext, useRules } from "../src/context.js";
 import { createStore } from "../src/storage.js";
-import { EN, formatter, isRtl, languageFor } from "../src/strings.js";
+import { formatter, isRtl, languageFor, LAUNCHER_EN } from "../src/i18n.js";
+import { EN } from "../src/strings.js";
 import { TRANSLATIONS } from "../src/translations.js";
 
 const read = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"));
@@ -91,9 +92,13 @@ test("strings follow the language, English as fallback", () => {
   assert.equal(languageFor(undefined, "de-AT"), "de");
   assert.equal(languageFor("xx", "yy"), "en");
   assert.ok(isRtl("ar") && !isRtl("en"));
-  assert.equal(formatter(EN)("filled", { fields: "name and email", form: "contact form" }), "Filled in your name and email on the contact form");
-  assert.equal(formatter(TRANSLATIONS.es)("send"), "Enviar");
-  assert.equal(formatter({})("send"), "Send");
+  assert.equal(formatter(EN, EN)("filled", { fields: "name and email", form: "contact form" }), "Filled in your name and email on the contact form");
+  assert.equal(formatter(TRANSLATIONS.es, EN)("send"), "Enviar");
+  assert.equal(formatter({}, EN)("send"), "Send");
+  // widget.js knows only the launcher's English; the chunk brings the rest.
+  assert.equal(formatter({}, LAUNCHER_EN)("open"), "Open chat");
+  assert.equal(formatter({}, LAUNCHER_EN)("send"), "send");
+  assert.equal(formatter(TRANSLATIONS.es, LAUNCHER_EN)("send"), "Enviar");
 });
 
 test("every translation has exactly the English keys and placeholders", () => {
