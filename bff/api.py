@@ -186,7 +186,8 @@ class ChatApi:
         scan = clean_scan_context(body.get("scanContext")) or {}
         session_id = await self._upstream_session(profile_id)
         arrival = "qr_scan" if landing and landing.source == "qr_scan" else ""
-        token, expires = self.issuer.issue(Visitor(session_id, site, origin, arrival))
+        campaign = landing.campaign if landing and arrival else ""
+        token, expires = self.issuer.issue(Visitor(session_id, site, origin, arrival, campaign, profile_id))
         expires_at = dt.datetime.fromtimestamp(expires, dt.UTC).isoformat().replace("+00:00", "Z")
         # A QR visit is recorded once per visitor session (a reload keeps the
         # session), after the answer, and a failure there never reaches the page.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -113,8 +113,9 @@ class LeadsApi:
         visitor = self.chat._visitor(request)
         key = checked_key(request.headers.get("idempotency-key"))
         body = await read_json(request, self.chat.settings.max_body_bytes)
-        contact = clean_contact(body)
-        profile_id = self.chat._profile_id(body.get("profile"))
+        # Where the visitor came from is what the signed token says, never what the request claims.
+        contact = replace(clean_contact(body), source=visitor.arrival or "web", campaign=visitor.campaign)
+        profile_id = visitor.profile or self.chat._profile_id(body.get("profile"))
         scope = f"repchat:idem:{visitor.session_id}:{key}" if key else ""
         if scope:
             stored = await self.keys.claim(scope)
@@ -156,7 +157,7 @@ class LeadsApi:
             raise ApiError("invalid_feedback")
         if not isinstance(comment, str) or len(comment) > COMMENT_CHARS:
             raise ApiError("invalid_feedback", f"comment must be text of at most {COMMENT_CHARS} characters.")
-        profile_id = self.chat._profile_id(body.get("profile"))
+        profile_id = visitor.profile or self.chat._profile_id(body.get("profile"))
         await self.chat.limits.hit("feedback_per_visitor", visitor.session_id)
         self.metrics.feedback.labels(rating).inc()
         event_id = ""

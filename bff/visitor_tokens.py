@@ -29,6 +29,8 @@ class Visitor:
     site: str
     origin: str
     arrival: str = ""  # "qr_scan" when the session started on a landing page opened from a QR code
+    campaign: str = ""  # that QR code's campaign
+    profile: str = ""  # the upstream profile the session talks to
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,9 @@ class TokenIssuer:
     def issue(self, visitor: Visitor) -> tuple[str, int]:
         """A new token and its expiry time (Unix seconds)."""
         claims = {"sid": visitor.session_id, "site": visitor.site, "origin": visitor.origin}
-        if visitor.arrival:
-            claims["arrival"] = visitor.arrival
+        for name in ("arrival", "campaign", "profile"):
+            if getattr(visitor, name):
+                claims[name] = getattr(visitor, name)
         return self._serializer.dumps(claims), int(time.time()) + self.max_age
 
     def read(self, token: str) -> Visitor:
@@ -65,7 +68,10 @@ class TokenIssuer:
         except BadSignature:
             raise ApiError("token_invalid") from None
         try:
-            return Visitor(str(data["sid"]), str(data["site"]), str(data["origin"]), str(data.get("arrival", "")))
+            return Visitor(
+                str(data["sid"]), str(data["site"]), str(data["origin"]),
+                str(data.get("arrival", "")), str(data.get("campaign", "")), str(data.get("profile", "")),
+            )
         except (KeyError, TypeError, AttributeError):
             raise ApiError("token_invalid") from None
 

@@ -6,6 +6,8 @@ benchmarks/ import these from here.
 
 from __future__ import annotations
 
+import html
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +43,14 @@ def start_emulator(**overrides: Any) -> RunningEmulator:
     server = BackgroundServer(app)
     server.start()
     return RunningEmulator(server, app.state.emulator)
+
+
+def landing_ticket(bff: str, query: str = "src=qr&c=booth-42") -> str:
+    """The signed ticket the demo profile's landing page hands its widget (data-landing)."""
+    page = httpx.get(f"{bff}/r/maya?{query}").text
+    found = re.search(r'data-landing="([^"]+)"', page)
+    assert found, "the landing page carries no ticket"
+    return html.unescape(found.group(1))
 
 
 def bff_settings(upstream_url: str, **overrides: Any) -> Settings:

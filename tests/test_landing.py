@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import io
-import re
 import subprocess
 import sys
 import time
@@ -19,7 +17,7 @@ from bff.emulator.scenario import Scenario
 from bff.profiles import DEFAULT_DIR, load_profiles
 from bff.vcard import vcard
 
-from .servers import Chat
+from .servers import Chat, landing_ticket
 
 
 def decode_png(data: bytes) -> list[str]:
@@ -125,12 +123,6 @@ def test_several_profiles_from_a_directory(make_bff, tmp_path):
     url = make_bff(profiles_dir=str(tmp_path), public_url="http://bff.test")
     assert "Jonas Berg" in httpx.get(f"{url}/r/jonas").text
     assert httpx.get(f"{url}/r/{source.slug}").status_code == 404
-
-
-def landing_ticket(bff: str, query: str = "src=qr&c=booth-42") -> str:
-    """The signed ticket a landing page hands its widget (data-landing)."""
-    page = httpx.get(f"{bff}/r/maya?{query}").text
-    return html.unescape(re.search(r'data-landing="([^"]+)"', page).group(1))
 
 
 def test_a_qr_session_records_the_scan_once_in_the_background(bff, emulator):

@@ -12,7 +12,7 @@ import pytest
 from bff.app import create_app
 from bff.dev.server import BackgroundServer
 
-from .servers import Chat, RunningEmulator, bff_settings, start_emulator
+from .servers import Chat, RunningEmulator, bff_settings, landing_ticket, start_emulator
 
 LEAD = {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0958",
         "note": "Call me about the Pro plan", "consent": True}
@@ -42,12 +42,22 @@ def saved(upstream: RunningEmulator, email: str) -> list[dict]:
 
 
 def test_a_contact_is_saved_upstream_with_consent_source_and_campaign(visitor, upstream):
-    response = visitor.post("/v1/contact", {**LEAD, "email": "qr@example.com", "source": "qr_scan", "campaign": "booth-42"})
+    scanned = Chat(visitor.url)
+    assert scanned.start(landing=landing_ticket(visitor.url), scanContext={"source": "qr_scan"}).status_code == 201
+    response = scanned.post("/v1/contact", {**LEAD, "email": "qr@example.com"})
     assert response.status_code == 201 and response.json() == {"saved": True}
     [entry] = saved(upstream, "qr@example.com")
     assert entry["tosConsent"] is True and (entry["source"], entry["campaign"]) == ("qr_scan", "booth-42")
     assert (entry["name"], entry["phone"], entry["notes"]) == (LEAD["name"], LEAD["phone"], LEAD["note"])
     assert entry["profileId"] == "demo"
+
+
+def test_where_a_lead_came_from_is_what_its_token_says_not_what_it_claims(visitor, upstream):
+    """Only a landing page the BFF served can say a visit came from a printed code (as for scans)."""
+    response = visitor.post("/v1/contact", {**LEAD, "email": "claims@example.com", "source": "qr_scan", "campaign": "booth-42"})
+    assert response.status_code == 201
+    [entry] = saved(upstream, "claims@example.com")
+    assert (entry["source"], entry["campaign"]) == ("web", None)
 
 
 @pytest.mark.parametrize("change, fields", [

@@ -19,7 +19,7 @@ from bff.dev.server import BackgroundServer
 from bff.webhooks import sign, verify
 
 from .processes import KEY, ORIGIN, bff_process, emulator_process, journal, redis_server
-from .servers import Chat, RunningEmulator, bff_settings
+from .servers import Chat, RunningEmulator, bff_settings, landing_ticket
 from .webhook_receiver import Receiver, signature_ok
 
 SECRET = "whsec-test-" + "0" * 16
@@ -54,8 +54,9 @@ def test_each_event_arrives_signed_with_its_data(emulator, receiver):
     server = webhook_bff(emulator, receiver.start())
     visitor = Chat(server.start())
     try:
-        assert visitor.start(scanContext={"source": "qr_scan", "campaign": "booth-42", "pageUrl": "/r/maya"}).status_code == 201
-        assert visitor.post("/v1/contact", {**LEAD, "source": "qr_scan", "campaign": "booth-42"}).status_code == 201
+        arrival = {"source": "qr_scan", "campaign": "booth-42", "pageUrl": "/r/maya"}
+        assert visitor.start(landing=landing_ticket(visitor.url), scanContext=arrival).status_code == 201
+        assert visitor.post("/v1/contact", LEAD).status_code == 201
         assert visitor.post("/v1/feedback", {"messageId": "msg_1", "rating": "down", "comment": "Too vague"}).status_code == 201
         [lead] = receiver.wait_for("lead.captured")
         [rating] = receiver.wait_for("feedback.given")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import time
 
 import httpx
 
-from tests.servers import Chat, RunningEmulator
+from tests.servers import Chat, RunningEmulator, landing_ticket
 
 
 def server_command(chat: Chat) -> dict:
@@ -46,11 +44,6 @@ def test_only_a_command_this_conversation_was_sent_can_be_reported(bff: str, emu
     assert "receipt" not in recorded[0]["command"]
 
 
-def ticket_from(bff: str, query: str) -> str:
-    page = httpx.get(f"{bff}/r/maya?{query}").text
-    return html.unescape(re.search(r'data-landing="([^"]+)"', page).group(1))
-
-
 def scans_after(emulator: RunningEmulator, before: int, expected: int) -> list[dict]:
     """Scans recorded since `before`, once `expected` have arrived (they are recorded in the background)."""
     deadline = time.monotonic() + 5
@@ -65,11 +58,11 @@ def test_a_qr_scan_is_recorded_only_for_a_session_that_began_on_a_qr_landing_pag
     for body in (
         {"scanContext": claim, "profile": "maya"},  # a claim alone
         {"scanContext": claim, "landing": "forged.ticket.value"},
-        {"scanContext": claim, "landing": ticket_from(bff, "c=booth-42")},  # a landing page opened by a link
-        {"scanContext": claim, "landing": ticket_from(bff, "src=qr&c=booth-42")[:-2] + "xx"},  # tampered
+        {"scanContext": claim, "landing": landing_ticket(bff, "c=booth-42")},  # a landing page opened by a link
+        {"scanContext": claim, "landing": landing_ticket(bff, "src=qr&c=booth-42")[:-2] + "xx"},  # tampered
     ):
         assert Chat(bff).start(**body).status_code == 201
-    genuine = ticket_from(bff, "src=qr&c=booth-42")
+    genuine = landing_ticket(bff, "src=qr&c=booth-42")
     assert Chat(bff).start(scanContext={"source": "web"}, landing=genuine).status_code == 201
     recorded = scans_after(emulator, before, 1)
     time.sleep(0.3)  # nothing else may follow
