@@ -81,7 +81,6 @@ export function mountConversation(options) {
     doc, t, transport, profile: config.profile, append: panel.append, show: panel.open,
     session: (fresh) => chat.session(fresh),
     privacyUrl: () => chat.state.privacyUrl || "",
-    scan: options.context.scan,
     note: (text) => {
       chat.note(text);
       chat.remember({});

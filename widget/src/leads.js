@@ -11,8 +11,6 @@ import { createRating } from "./rating.js";
 /** @typedef {import("./contact.js").Prefill} Prefill */
 /** @typedef {import("./contact.js").ContactCard} ContactCard */
 
-const CAMPAIGN = /^[\w.-]{1,100}$/;
-
 /** A random key for one card: what makes a double submit or a retry save once. */
 function newKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -26,13 +24,12 @@ function newKey() {
  * @param {Transport} options.transport
  * @param {(fresh?: boolean) => Promise<string>} options.session a visitor token (a fresh one when asked)
  * @param {() => string} options.privacyUrl
- * @param {() => any} options.scan how the visitor arrived (source, campaign)
  * @param {string} [options.profile]
  * @param {(element: HTMLElement) => HTMLElement} options.append
  * @param {(text: string) => void} options.note a line in the transcript, stored
  * @param {(open: boolean) => void} options.show open the panel
  */
-export function createLeads({ doc, t, transport, session, privacyUrl, scan, profile, append, note, show }) {
+export function createLeads({ doc, t, transport, session, privacyUrl, profile, append, note, show }) {
   /** @type {ContactCard | null} */
   let card = null;
 
@@ -64,7 +61,6 @@ export function createLeads({ doc, t, transport, session, privacyUrl, scan, prof
     const raced = /** @type {ContactCard | null} */ (card); // opened again while the session came
     if (raced) return raced.focus();
     const key = newKey();
-    const arrived = scan() || {};
     const current = createContactCard({
       doc, t, prefill: prefill || {}, privacyUrl: privacyUrl(),
       onCancel() {
@@ -72,9 +68,9 @@ export function createLeads({ doc, t, transport, session, privacyUrl, scan, prof
         card = null;
       },
       async onSubmit(fields) {
+        // Where the visitor came from (a QR code, its campaign) the BFF reads from the signed token.
         /** @type {Record<string, unknown>} */
-        const body = { ...fields, consent: true, source: arrived.source === "qr_scan" ? "qr_scan" : "web" };
-        if (CAMPAIGN.test(arrived.campaign || "")) body.campaign = arrived.campaign;
+        const body = { ...fields, consent: true };
         if (profile) body.profile = profile;
         try {
           await withToken((token) => transport.saveContact(token, body, key));
