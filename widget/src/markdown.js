@@ -51,18 +51,18 @@ export function createRenderer(doc, container, options = {}) {
       // token would make late tokens dearer than early ones.
       const lines = (pending + part.replace(/\r\n?/g, "\n")).split("\n");
       pending = /** @type {string} */ (lines.pop());
-      for (const line of lines) parser.addLineText(line);
+      for (const line of lines) parser._addLineText(line);
     },
     render() {
       if (finished) return;
       const view = pending ? parser.fork() : parser;
-      if (pending) view.addLineText(pending);
+      if (pending) view._addLineText(pending);
       dom.render(view.doc, view.refs);
     },
     finish() {
       if (finished) return;
       finished = true;
-      if (pending) parser.addLineText(pending);
+      if (pending) parser._addLineText(pending);
       dom.render(parser.finish(), parser.refs);
     },
     get text() {

@@ -11,9 +11,9 @@ import { parseReference } from "./inline.js";
  * @typedef {{bullet: boolean, char: string, start: number, padding: number, offset: number, task?: boolean|null}} ListData
  * @typedef {{
  *   type: BlockType, parent: Block|null, children: Block[], open: boolean, fork?: boolean,
- *   start: number, end: number, text: string, depth?: number, lines?: string[], realLines?: number, level?: number, list?: ListData, tight?: boolean,
- *   fenced?: boolean, fence?: string, fenceOffset?: number, info?: string|null,
- *   align?: string[], head?: string[], rows?: string[][], realRows?: number, checked?: boolean|null
+ *   start: number, end: number, text: string, depth?: number, lines?: string[], _realLines?: number, level?: number, list?: ListData, tight?: boolean,
+ *   fenced?: boolean, fence?: string, _fenceOffset?: number, info?: string|null,
+ *   align?: string[], head?: string[], rows?: string[][], _realRows?: number, checked?: boolean|null
  * }} Block
  * @typedef {Map<string, {href: string, title: string}>} RefMap
  */
@@ -69,20 +69,20 @@ export class BlockParser {
     /** @type {Block} */
     this.doc = block("document", 0);
     this.tip = this.doc;
-    this.oldtip = this.doc;
+    this._oldtip = this.doc;
     this.line = "";
-    this.lineNumber = 0;
+    this._lineNumber = 0;
     this.offset = 0;
     this.column = 0;
-    this.nextNonspace = 0;
-    this.nextNonspaceColumn = 0;
+    this._nextNonspace = 0;
+    this._nextNonspaceColumn = 0;
     this.indent = 0;
-    this.indented = false;
+    this._indented = false;
     this.blank = false;
-    this.partialTab = false;
-    this.allClosed = true;
+    this._partialTab = false;
+    this._allClosed = true;
     /** @type {Block} */
-    this.lastMatched = this.doc;
+    this._lastMatched = this.doc;
   }
 
   /** A parser sharing every closed block with this one, with its own copy of the open path. */
@@ -95,11 +95,11 @@ export class BlockParser {
       const twin = { ...node, parent, fork: true, children: node.children.slice() };
       if (node.rows) {
         twin.rows = node.rows.slice();
-        twin.realRows = node.rows.length;
+        twin._realRows = node.rows.length;
       }
       if (node.lines) {
         twin.lines = node.lines.slice();
-        twin.realLines = node.lines.length;
+        twin._realLines = node.lines.length;
       }
       map.set(node, twin);
       const last = node.children.length - 1;
@@ -108,13 +108,13 @@ export class BlockParser {
     };
     copy.doc = clone(this.doc, null);
     copy.tip = map.get(this.tip) || copy.doc;
-    copy.oldtip = map.get(this.oldtip) || copy.tip;
-    copy.lastMatched = map.get(this.lastMatched) || copy.doc;
+    copy._oldtip = map.get(this._oldtip) || copy.tip;
+    copy._lastMatched = map.get(this._lastMatched) || copy.doc;
     copy.refs = new Map(this.refs);
     return copy;
   }
 
-  findNextNonspace() {
+  _findNextNonspace() {
     const line = this.line;
     let i = this.offset;
     let cols = this.column;
@@ -124,39 +124,39 @@ export class BlockParser {
       i++;
     }
     this.blank = c === undefined;
-    this.nextNonspace = i;
-    this.nextNonspaceColumn = cols;
+    this._nextNonspace = i;
+    this._nextNonspaceColumn = cols;
     this.indent = cols - this.column;
-    this.indented = this.indent >= 4;
+    this._indented = this.indent >= 4;
   }
 
-  advanceNextNonspace() {
-    this.offset = this.nextNonspace;
-    this.column = this.nextNonspaceColumn;
-    this.partialTab = false;
+  _advanceNextNonspace() {
+    this.offset = this._nextNonspace;
+    this.column = this._nextNonspaceColumn;
+    this._partialTab = false;
   }
 
   /** Advance by `count` characters, or by `count` columns (tabs count as up to 4). @param {number} count @param {boolean} [columns] */
-  advanceOffset(count, columns) {
+  _advanceOffset(count, columns) {
     const line = this.line;
     let c;
     while (count > 0 && (c = line[this.offset]) !== undefined) {
       if (c === "\t") {
         const toTab = 4 - (this.column % 4);
         if (columns) {
-          this.partialTab = toTab > count;
+          this._partialTab = toTab > count;
           const step = toTab > count ? count : toTab;
           this.column += step;
-          this.offset += this.partialTab ? 0 : 1;
+          this.offset += this._partialTab ? 0 : 1;
           count -= step;
         } else {
-          this.partialTab = false;
+          this._partialTab = false;
           this.column += toTab;
           this.offset++;
           count--;
         }
       } else {
-        this.partialTab = false;
+        this._partialTab = false;
         this.offset++;
         this.column++;
         count--;
@@ -165,9 +165,9 @@ export class BlockParser {
   }
 
   /** @param {BlockType} type @returns {Block} */
-  addChild(type) {
+  _addChild(type) {
     while (!canContain(this.tip.type, type)) this.finalize(this.tip);
-    const child = block(type, this.lineNumber);
+    const child = block(type, this._lineNumber);
     if (type === "code") child.lines = [];
     child.parent = this.tip;
     child.depth = (this.tip.depth || 0) + 1;
@@ -176,21 +176,21 @@ export class BlockParser {
     return child;
   }
 
-  closeUnmatched() {
-    if (!this.allClosed) {
-      while (this.oldtip !== this.lastMatched) {
-        const parent = /** @type {Block} */ (this.oldtip.parent);
-        this.finalize(this.oldtip);
-        this.oldtip = parent;
+  _closeUnmatched() {
+    if (!this._allClosed) {
+      while (this._oldtip !== this._lastMatched) {
+        const parent = /** @type {Block} */ (this._oldtip.parent);
+        this.finalize(this._oldtip);
+        this._oldtip = parent;
       }
-      this.allClosed = true;
+      this._allClosed = true;
     }
   }
 
-  addLine() {
+  _addLine() {
     const tip = this.tip;
     let text = this.line.slice(this.offset);
-    if (this.partialTab) {
+    if (this._partialTab) {
       this.offset++;
       text = " ".repeat(4 - (this.column % 4)) + text;
     }
@@ -204,7 +204,7 @@ export class BlockParser {
       // code keeps its lines apart: a growing fence never rebuilds one long string
       /** @type {string[]} */ (tip.lines).push(text);
     } else tip.text += text + "\n";
-    if (!this.blank || tip.type === "code") tip.end = this.lineNumber;
+    if (!this.blank || tip.type === "code") tip.end = this._lineNumber;
   }
 
   /**
@@ -216,34 +216,34 @@ export class BlockParser {
     const line = this.line;
     switch (node.type) {
       case "quote":
-        if (this.indented || line[this.nextNonspace] !== ">") return 1;
-        this.advanceNextNonspace();
-        this.advanceOffset(1);
-        if (spaceOrTab(line[this.offset])) this.advanceOffset(1, true);
-        node.end = this.lineNumber; // a ">" line belongs to the quote even when blank inside it
+        if (this._indented || line[this._nextNonspace] !== ">") return 1;
+        this._advanceNextNonspace();
+        this._advanceOffset(1);
+        if (spaceOrTab(line[this.offset])) this._advanceOffset(1, true);
+        node.end = this._lineNumber; // a ">" line belongs to the quote even when blank inside it
         return 0;
       case "item": {
         const list = /** @type {ListData} */ (node.list);
         if (this.blank) {
           if (!node.children.length) return 1;
-          this.advanceNextNonspace();
-        } else if (this.indent >= list.offset + list.padding) this.advanceOffset(list.offset + list.padding, true);
+          this._advanceNextNonspace();
+        } else if (this.indent >= list.offset + list.padding) this._advanceOffset(list.offset + list.padding, true);
         else return 1;
         return 0;
       }
       case "code":
         if (node.fenced) {
-          const match = this.indent <= 3 && line[this.nextNonspace] === node.fence?.[0] && CLOSE_FENCE.exec(line.slice(this.nextNonspace));
+          const match = this.indent <= 3 && line[this._nextNonspace] === node.fence?.[0] && CLOSE_FENCE.exec(line.slice(this._nextNonspace));
           if (match && match[0].length >= /** @type {string} */ (node.fence).length) {
-            node.end = this.lineNumber;
+            node.end = this._lineNumber;
             this.finalize(node);
             return 2;
           }
-          for (let i = /** @type {number} */ (node.fenceOffset); i > 0 && spaceOrTab(line[this.offset]); i--) this.advanceOffset(1, true);
+          for (let i = /** @type {number} */ (node._fenceOffset); i > 0 && spaceOrTab(line[this.offset]); i--) this._advanceOffset(1, true);
           return 0;
         }
-        if (this.indent >= 4) this.advanceOffset(4, true);
-        else if (this.blank) this.advanceNextNonspace();
+        if (this.indent >= 4) this._advanceOffset(4, true);
+        else if (this.blank) this._advanceNextNonspace();
         else return 1;
         return 0;
       case "paragraph":
@@ -259,7 +259,7 @@ export class BlockParser {
 
   /** @param {Block} container @returns {import("./blocks.js").ListData|null} */
   listMarker(container) {
-    const rest = this.line.slice(this.nextNonspace);
+    const rest = this.line.slice(this._nextNonspace);
     if (this.indent >= 4) return null;
     /** @type {ListData} */
     const data = { bullet: true, char: "", start: 1, padding: 0, offset: this.indent };
@@ -270,21 +270,21 @@ export class BlockParser {
       data.start = parseInt(match[1], 10);
       data.char = match[2];
     } else return null;
-    const after = this.line[this.nextNonspace + match[0].length];
+    const after = this.line[this._nextNonspace + match[0].length];
     if (!(after === undefined || spaceOrTab(after))) return null;
-    if (container.type === "paragraph" && !/[^ \t]/.test(this.line.slice(this.nextNonspace + match[0].length))) return null;
-    this.advanceNextNonspace();
-    this.advanceOffset(match[0].length, true);
+    if (container.type === "paragraph" && !/[^ \t]/.test(this.line.slice(this._nextNonspace + match[0].length))) return null;
+    this._advanceNextNonspace();
+    this._advanceOffset(match[0].length, true);
     const startColumn = this.column;
     const startOffset = this.offset;
-    do this.advanceOffset(1, true);
+    do this._advanceOffset(1, true);
     while (this.column - startColumn < 5 && spaceOrTab(this.line[this.offset]));
     const spaces = this.column - startColumn;
     if (spaces >= 5 || spaces < 1 || this.line[this.offset] === undefined) {
       data.padding = match[0].length + 1;
       this.column = startColumn;
       this.offset = startOffset;
-      if (spaceOrTab(this.line[this.offset])) this.advanceOffset(1, true);
+      if (spaceOrTab(this.line[this.offset])) this._advanceOffset(1, true);
     } else data.padding = match[0].length + spaces;
     return data;
   }
@@ -296,86 +296,86 @@ export class BlockParser {
    */
   blockStart(container) {
     const line = this.line;
-    const rest = line.slice(this.nextNonspace);
+    const rest = line.slice(this._nextNonspace);
     const first = rest[0];
     const deep = (container.depth || 0) >= MAX_DEPTH;
-    if (!this.indented) {
+    if (!this._indented) {
       if (first === ">" && !deep) {
-        this.advanceNextNonspace();
-        this.advanceOffset(1);
-        if (spaceOrTab(line[this.offset])) this.advanceOffset(1, true);
-        this.closeUnmatched();
-        this.addChild("quote");
+        this._advanceNextNonspace();
+        this._advanceOffset(1);
+        if (spaceOrTab(line[this.offset])) this._advanceOffset(1, true);
+        this._closeUnmatched();
+        this._addChild("quote");
         return 1;
       }
       let match;
       if ((match = ATX.exec(rest))) {
-        this.advanceNextNonspace();
-        this.advanceOffset(match[0].length);
-        this.closeUnmatched();
-        const heading = this.addChild("heading");
+        this._advanceNextNonspace();
+        this._advanceOffset(match[0].length);
+        this._closeUnmatched();
+        const heading = this._addChild("heading");
         heading.level = match[0].trim().length;
         heading.text = line.slice(this.offset).replace(/^[ \t]*#+[ \t]*$/, "").replace(/[ \t]+#+[ \t]*$/, "");
-        this.advanceOffset(line.length - this.offset);
+        this._advanceOffset(line.length - this.offset);
         return 2;
       }
       if ((match = FENCE.exec(rest))) {
         const indent = this.indent;
-        this.closeUnmatched();
-        const code = this.addChild("code");
+        this._closeUnmatched();
+        const code = this._addChild("code");
         code.fenced = true;
         code.fence = match[0];
-        code.fenceOffset = indent;
+        code._fenceOffset = indent;
         code.info = null;
-        this.advanceNextNonspace();
-        this.advanceOffset(match[0].length);
+        this._advanceNextNonspace();
+        this._advanceOffset(match[0].length);
         return 2;
       }
       if (container.type === "paragraph" && SETEXT.test(rest)) {
-        this.closeUnmatched();
-        this.takeReferences(container);
+        this._closeUnmatched();
+        this._takeReferences(container);
         if (container.text) {
           container.type = "heading";
           container.level = first === "=" ? 1 : 2;
           container.text = container.text.replace(/\s+$/, "");
-          container.end = this.lineNumber;
-          this.advanceOffset(line.length - this.offset);
+          container.end = this._lineNumber;
+          this._advanceOffset(line.length - this.offset);
           return 2;
         }
       }
-      if (container.type === "paragraph" && DELIMITER_ROW.test(rest) && this.startTable(container, rest)) return 2;
+      if (container.type === "paragraph" && DELIMITER_ROW.test(rest) && this._startTable(container, rest)) return 2;
       if (RULE.test(rest)) {
-        this.closeUnmatched();
-        this.addChild("hr");
-        this.advanceOffset(line.length - this.offset);
+        this._closeUnmatched();
+        this._addChild("hr");
+        this._advanceOffset(line.length - this.offset);
         return 2;
       }
     }
-    if ((!this.indented || container.type === "list") && !deep) {
+    if ((!this._indented || container.type === "list") && !deep) {
       const data = this.listMarker(container);
       if (data) {
-        this.closeUnmatched();
+        this._closeUnmatched();
         const tip = this.tip;
         const list = tip.list;
         if (tip.type !== "list" || !list || list.bullet !== data.bullet || list.char !== data.char) {
-          this.addChild("list").list = data;
+          this._addChild("list").list = data;
         }
-        const item = this.addChild("item");
+        const item = this._addChild("item");
         item.list = data;
         // A GFM task item: "[ ]" or "[x]" right after the marker.
         const task = TASK.exec(line.slice(this.offset));
         if (task) {
           item.checked = task[1] !== " ";
-          this.advanceOffset(3);
-          if (spaceOrTab(line[this.offset])) this.advanceOffset(1, true);
+          this._advanceOffset(3);
+          if (spaceOrTab(line[this.offset])) this._advanceOffset(1, true);
         }
         return 1;
       }
     }
-    if (this.indented && this.tip.type !== "paragraph" && !this.blank) {
-      this.advanceOffset(4, true);
-      this.closeUnmatched();
-      this.addChild("code");
+    if (this._indented && this.tip.type !== "paragraph" && !this.blank) {
+      this._advanceOffset(4, true);
+      this._closeUnmatched();
+      this._addChild("code");
       return 2;
     }
     return 0;
@@ -386,7 +386,7 @@ export class BlockParser {
    * the delimiter row, with as many cells.
    * @param {Block} paragraph @param {string} rest
    */
-  startTable(paragraph, rest) {
+  _startTable(paragraph, rest) {
     const lines = paragraph.text.replace(/\n$/, "").split("\n");
     const header = lines[lines.length - 1];
     const head = splitRow(header);
@@ -396,28 +396,28 @@ export class BlockParser {
       return left && right ? "center" : right ? "right" : left ? "left" : "";
     });
     if (head.length !== align.length || !(header.includes("|") || rest.includes("|"))) return false;
-    this.closeUnmatched();
+    this._closeUnmatched();
     paragraph.text = lines.slice(0, -1).map((l) => l + "\n").join("");
-    this.takeReferences(paragraph);
+    this._takeReferences(paragraph);
     const parent = /** @type {Block} */ (paragraph.parent);
     if (paragraph.text) {
-      paragraph.end = this.lineNumber - 2;
+      paragraph.end = this._lineNumber - 2;
       this.finalize(paragraph);
     } else {
       parent.children.pop();
       this.tip = parent;
     }
-    const table = this.addChild("table");
-    table.start = this.lineNumber - 1;
+    const table = this._addChild("table");
+    table.start = this._lineNumber - 1;
     table.head = head;
     table.align = align;
     table.rows = [];
-    this.advanceOffset(this.line.length - this.offset);
+    this._advanceOffset(this.line.length - this.offset);
     return true;
   }
 
   /** Move leading link reference definitions out of a paragraph into the map. @param {Block} paragraph */
-  takeReferences(paragraph) {
+  _takeReferences(paragraph) {
     let text = paragraph.text;
     while (text[0] === "[") {
       const used = parseReference(text, this.refs);
@@ -432,7 +432,7 @@ export class BlockParser {
     const parent = node.parent;
     node.open = false;
     if (node.type === "paragraph") {
-      this.takeReferences(node);
+      this._takeReferences(node);
       // Only definitions: it draws nothing, but still counts as a block for list looseness.
       if (!node.text.trim()) node.type = "refs";
     } else if (node.type === "code" && !node.fenced) {
@@ -449,19 +449,19 @@ export class BlockParser {
   }
 
   /** Feed one line (without its line ending). @param {string} text */
-  addLineText(text) {
-    this.lineNumber++;
+  _addLineText(text) {
+    this._lineNumber++;
     this.line = text.includes("\0") ? text.replace(/\0/g, "\uFFFD") : text;
     this.offset = 0;
     this.column = 0;
     this.blank = false;
-    this.partialTab = false;
-    this.oldtip = this.tip;
+    this._partialTab = false;
+    this._oldtip = this.tip;
     let container = this.doc;
     let last;
     while ((last = container.children[container.children.length - 1]) && last.open) {
       container = last;
-      this.findNextNonspace();
+      this._findNextNonspace();
       const result = this.continues(container);
       if (result === 1) {
         container = /** @type {Block} */ (container.parent);
@@ -469,37 +469,37 @@ export class BlockParser {
       }
       if (result === 2) return;
     }
-    this.allClosed = container === this.oldtip;
-    this.lastMatched = container;
+    this._allClosed = container === this._oldtip;
+    this._lastMatched = container;
     let leaf = container.type === "code";
     while (!leaf) {
-      this.findNextNonspace();
-      if (!this.indented && !MAYBE_SPECIAL.test(this.line.slice(this.nextNonspace))) {
-        this.advanceNextNonspace();
+      this._findNextNonspace();
+      if (!this._indented && !MAYBE_SPECIAL.test(this.line.slice(this._nextNonspace))) {
+        this._advanceNextNonspace();
         break;
       }
       const started = this.blockStart(container);
       if (!started) {
-        this.advanceNextNonspace();
+        this._advanceNextNonspace();
         break;
       }
       container = this.tip;
       if (started === 2) leaf = true;
     }
-    if (!this.allClosed && !this.blank && this.tip.type === "paragraph") {
-      this.addLine(); // a lazy continuation line
+    if (!this._allClosed && !this.blank && this.tip.type === "paragraph") {
+      this._addLine(); // a lazy continuation line
       return;
     }
-    this.closeUnmatched();
+    this._closeUnmatched();
     const type = container.type;
     if (type === "code" || type === "paragraph") {
-      this.addLine();
+      this._addLine();
     } else if (type === "table") {
-      if (this.offset < this.line.length && !this.blank) this.addLine();
+      if (this.offset < this.line.length && !this.blank) this._addLine();
     } else if (this.offset < this.line.length && !this.blank && type !== "heading" && type !== "hr") {
-      this.addChild("paragraph");
-      this.advanceNextNonspace();
-      this.addLine();
+      this._addChild("paragraph");
+      this._advanceNextNonspace();
+      this._addLine();
     }
   }
 

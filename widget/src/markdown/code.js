@@ -122,7 +122,7 @@ export function codeBlock(doc, options) {
         guessed = 0;
       }
       if (stable < drawn || (drawn && lines[drawn - 1] !== last)) {
-        code.textContent = ""; // lines went away (trailing blank lines of an indented block)
+        code.textContent = ""; // lines went away (trailing blank lines of an _indented block)
         tail = null;
         drawn = 0;
       }

@@ -98,20 +98,20 @@ export function bareUrl(s) {
 }
 
 class InlineParser {
-  /** @param {string} subject @param {RefMap} refs @param {Set<string>} [misses] */
-  constructor(subject, refs, misses) {
+  /** @param {string} subject @param {RefMap} refs @param {Set<string>} [_misses] */
+  constructor(subject, refs, _misses) {
     this.s = subject;
     this.pos = 0;
     this.refs = refs;
-    this.misses = misses;
+    this._misses = _misses;
     /** @type {Delim|null} */
-    this.delims = null;
+    this._delims = null;
     /** @type {Bracket|null} */
-    this.brackets = null;
+    this._brackets = null;
     /** Runs that opened emphasis, code or strikethrough and never closed. */
-    this.unclosed = "";
+    this._unclosed = "";
     /** @type {{ticks: string, at: number}|null} */
-    this.openCode = null;
+    this._openCode = null;
   }
 
   /** @param {RegExp} re */
@@ -155,16 +155,16 @@ class InlineParser {
         return this.delim(block, c);
       case "[":
         this.pos++;
-        return this.openBracket(block, "[", false);
+        return this._openBracket(block, "[", false);
       case "!":
         this.pos++;
         if (this.s[this.pos] === "[") {
           this.pos++;
-          return this.openBracket(block, "![", true);
+          return this._openBracket(block, "![", true);
         }
         return this.text(block, "!");
       case "]":
-        return this.closeBracket(block);
+        return this._closeBracket(block);
       case "<":
         return this.autolink(block);
       case "&": {
@@ -174,12 +174,12 @@ class InlineParser {
         return this.text(block, decoded ?? "&");
       }
       default:
-        return this.textRun(block);
+        return this._textRun(block);
     }
   }
 
   /** Plain text, cut where a bare URL starts so it can become a link. @param {Node} block */
-  textRun(block) {
+  _textRun(block) {
     const run = /** @type {RegExpExecArray} */ (TEXT.exec(this.s.slice(this.pos)))[0];
     BARE_URL.lastIndex = 0;
     let m;
@@ -234,12 +234,12 @@ class InlineParser {
       }
     }
     this.pos = after;
-    if (!this.openCode) this.openCode = { ticks, at: after };
+    if (!this._openCode) this._openCode = { ticks, at: after };
     this.text(block, ticks);
   }
 
   /** @param {string} c */
-  scanDelims(c) {
+  _scanDelims(c) {
     const start = this.pos;
     let count = 0;
     while (this.s[this.pos + count] === c) count++;
@@ -258,29 +258,29 @@ class InlineParser {
 
   /** @param {Node} block @param {string} c */
   delim(block, c) {
-    const { count, open, close } = this.scanDelims(c);
+    const { count, open, close } = this._scanDelims(c);
     const text = node("text", this.s.slice(this.pos, this.pos + count));
     this.pos += count;
     append(block, text);
     if (!open && !close) return;
     /** @type {Delim} */
-    const delim = { cc: c, count, orig: count, node: text, prev: this.delims, next: null, open, close, at: this.pos };
-    if (this.delims) this.delims.next = delim;
-    this.delims = delim;
+    const delim = { cc: c, count, orig: count, node: text, prev: this._delims, next: null, open, close, at: this.pos };
+    if (this._delims) this._delims.next = delim;
+    this._delims = delim;
   }
 
   /** @param {Delim} delim */
-  removeDelim(delim) {
+  _removeDelim(delim) {
     if (delim.prev) delim.prev.next = delim.next;
     if (delim.next) delim.next.prev = delim.prev;
-    else this.delims = delim.prev;
+    else this._delims = delim.prev;
   }
 
   /** The spec's "process emphasis" over the delimiters above `bottom`. @param {Delim|null} bottom */
   emphasis(bottom) {
     /** @type {Record<string, Delim|null>} */
     const bottoms = {};
-    let closer = this.delims;
+    let closer = this._delims;
     while (closer && closer.prev !== bottom) closer = closer.prev;
     while (closer) {
       if (!closer.close) {
@@ -323,35 +323,35 @@ class InlineParser {
         }
         if (!opener.count) {
           unlink(openNode);
-          this.removeDelim(opener);
+          this._removeDelim(opener);
         }
         if (!closer.count) {
           unlink(closeNode);
           const next = closer.next;
-          this.removeDelim(closer);
+          this._removeDelim(closer);
           closer = next;
         }
       } else {
         closer = closer.next;
         bottoms[key] = old.prev;
-        if (!old.open) this.removeDelim(old);
+        if (!old.open) this._removeDelim(old);
       }
     }
-    while (this.delims && this.delims !== bottom) {
-      const left = this.delims;
-      if (!bottom && left.open && left.count && (!this.openCode || left.at < this.openCode.at)) this.unclosed += left.cc.repeat(left.count);
-      this.removeDelim(left);
+    while (this._delims && this._delims !== bottom) {
+      const left = this._delims;
+      if (!bottom && left.open && left.count && (!this._openCode || left.at < this._openCode.at)) this._unclosed += left.cc.repeat(left.count);
+      this._removeDelim(left);
     }
   }
 
   /** @param {Node} block @param {string} v @param {boolean} image */
-  openBracket(block, v, image) {
+  _openBracket(block, v, image) {
     const text = node("text", v);
     append(block, text);
     /** @type {Bracket} */
-    const bracket = { node: text, prev: this.brackets, delim: this.delims, index: this.pos, image, active: true };
-    if (this.brackets) this.brackets.after = true;
-    this.brackets = bracket;
+    const bracket = { node: text, prev: this._brackets, delim: this._delims, index: this.pos, image, active: true };
+    if (this._brackets) this._brackets.after = true;
+    this._brackets = bracket;
   }
 
   destination() {
@@ -389,20 +389,20 @@ class InlineParser {
     return title == null ? null : unescape(title.slice(1, -1));
   }
 
-  labelLength() {
+  _labelLength() {
     const m = LABEL.exec(this.s.slice(this.pos));
     return m ? m[0].length : 0;
   }
 
   /** @param {Node} block */
-  closeBracket(block) {
+  _closeBracket(block) {
     const start = this.pos;
     this.pos++;
-    const opener = this.brackets;
+    const opener = this._brackets;
     if (!opener) return this.text(block, "]");
     if (!opener.active) {
       this.text(block, "]");
-      this.brackets = opener.prev;
+      this._brackets = opener.prev;
       return;
     }
     /** @type {string|null} */
@@ -426,7 +426,7 @@ class InlineParser {
     }
     if (!matched) {
       const before = this.pos;
-      const n = this.labelLength();
+      const n = this._labelLength();
       let label = "";
       if (n > 2) label = this.s.slice(before, before + n);
       else if (!opener.after) label = this.s.slice(opener.index - 1, start + 1);
@@ -439,12 +439,12 @@ class InlineParser {
         title = ref.title;
         matched = true;
       } else {
-        if (key && this.misses) this.misses.add(key);
+        if (key && this._misses) this._misses.add(key);
         this.pos = save;
       }
     }
     if (!matched) {
-      this.brackets = opener.prev;
+      this._brackets = opener.prev;
       this.pos = start + 1;
       this.text(block, "]");
       return;
@@ -460,9 +460,9 @@ class InlineParser {
     }
     append(block, link);
     this.emphasis(opener.delim);
-    this.brackets = opener.prev;
+    this._brackets = opener.prev;
     unlink(opener.node);
-    if (!opener.image) for (let b = this.brackets; b; b = b.prev) if (!b.image) b.active = false;
+    if (!opener.image) for (let b = this._brackets; b; b = b.prev) if (!b.image) b.active = false;
   }
 
   /** @param {Node} block */
@@ -534,19 +534,19 @@ function toTree(parent, depth = 0) {
 }
 
 /**
- * Parse inline markdown. `misses` collects reference labels that were looked
+ * Parse inline markdown. `_misses` collects reference labels that were looked
  * up and not found, so a streaming renderer knows what a later definition
  * changes. With `open` (text still streaming), emphasis, strikethrough and
  * code spans still open at the end are drawn as if closed, so "**wor" shows
  * bold at once instead of flipping from raw to bold when "ld**" arrives.
- * @param {string} text @param {RefMap} [refs] @param {Set<string>} [misses] @param {boolean} [open] @returns {Inline[]}
+ * @param {string} text @param {RefMap} [refs] @param {Set<string>} [_misses] @param {boolean} [open] @returns {Inline[]}
  */
-export function parseInline(text, refs = new Map(), misses, open = false) {
+export function parseInline(text, refs = new Map(), _misses, open = false) {
   const subject = text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
-  const parser = new InlineParser(subject, refs, misses);
+  const parser = new InlineParser(subject, refs, _misses);
   const root = parser.parse();
-  const closers = (parser.openCode ? parser.openCode.ticks : "") + parser.unclosed;
-  return toTree(open && closers ? new InlineParser(subject + closers, refs, misses).parse() : root);
+  const closers = (parser._openCode ? parser._openCode.ticks : "") + parser._unclosed;
+  return toTree(open && closers ? new InlineParser(subject + closers, refs, _misses).parse() : root);
 }
 
 /**
@@ -556,7 +556,7 @@ export function parseInline(text, refs = new Map(), misses, open = false) {
  */
 export function parseReference(text, refs) {
   const p = new InlineParser(text, refs);
-  const n = p.labelLength();
+  const n = p._labelLength();
   if (!n) return 0;
   const label = text.slice(0, n);
   p.pos = n;

@@ -17,7 +17,7 @@ import { codeBlock } from "./code.js";
  * @typedef {{
  *   src: Block, type: string, guess?: boolean, level?: number, fenced?: boolean, checked?: boolean|null, list?: object, head?: string[],
  *   nodes: Node[], final: boolean, el?: HTMLElement, kids?: Entries, tight?: boolean, text?: string,
- *   code?: ReturnType<typeof codeBlock>, doneRows?: number, body?: HTMLElement, misses?: Set<string>
+ *   code?: ReturnType<typeof codeBlock>, _doneRows?: number, body?: HTMLElement, _misses?: Set<string>
  * }} Entry
  * @typedef {Entry[] & {done?: number}} Entries
  */
@@ -42,7 +42,7 @@ export class DomRenderer {
     this.entries = [];
     /** @type {RefMap} */
     this.refs = new Map();
-    this.refCount = 0;
+    this._refCount = 0;
     /** Finished entries whose text mentioned a reference not (yet) defined. @type {Entry[]} */
     this.waiting = [];
   }
@@ -107,17 +107,17 @@ export class DomRenderer {
    * `open`: the text is still streaming (see parseInline).
    * @param {string} text @param {Entry} entry @param {boolean} [open] @returns {Node[]}
    */
-  inlineNodes(text, entry, open) {
-    const misses = entry.misses || new Set();
+  _inlineNodes(text, entry, open) {
+    const _misses = entry._misses || new Set();
     const frag = this.doc.createDocumentFragment();
-    this.inline(frag, parseInline(text, this.refs, misses, open));
-    entry.misses = misses.size ? misses : undefined;
+    this.inline(frag, parseInline(text, this.refs, _misses, open));
+    entry._misses = _misses.size ? _misses : undefined;
     return Array.from(frag.childNodes);
   }
 
   /** @param {HTMLElement} cell @param {string} text @param {Entry} entry */
-  fillCell(cell, text, entry) {
-    for (const n of this.inlineNodes(text, entry)) cell.appendChild(n);
+  _fillCell(cell, text, entry) {
+    for (const n of this._inlineNodes(text, entry)) cell.appendChild(n);
   }
 
   /** @param {Block} table @param {number} r @param {Entry} entry */
@@ -127,16 +127,16 @@ export class DomRenderer {
     const cells = r < 0 ? /** @type {string[]} */ (table.head) : /** @type {string[][]} */ (table.rows)[r];
     cells.forEach((text, i) => {
       const cell = tr.appendChild(this.el(r < 0 ? "th" : "td", align[i] ? { align: align[i], dir: "auto" } : AUTO));
-      this.fillCell(cell, text, entry);
+      this._fillCell(cell, text, entry);
     });
     return tr;
   }
 
   /** Fill an entry's inline content (paragraphs, headings). @param {Entry} e @param {Block} b @param {boolean} tight */
-  fillText(e, b, tight) {
-    e.misses = undefined;
+  _fillText(e, b, tight) {
+    e._misses = undefined;
     e.guess = streaming(b);
-    const nodes = this.inlineNodes(b.text, e, e.guess);
+    const nodes = this._inlineNodes(b.text, e, e.guess);
     e.text = b.text;
     if (e.el) {
       e.el.textContent = "";
@@ -163,14 +163,14 @@ export class DomRenderer {
       case "heading":
         if (b.type === "paragraph" && tight) {
           e.guess = streaming(b);
-          e.nodes = this.inlineNodes(b.text, e, e.guess);
+          e.nodes = this._inlineNodes(b.text, e, e.guess);
           if (!e.nodes.length) e.nodes.push(doc.createTextNode(""));
           e.text = b.text;
           e.tight = true;
           return e;
         }
         e.el = this.el(b.type === "heading" ? "h" + Math.min(6, /** @type {number} */ (b.level) + 2) : "p", AUTO);
-        this.fillText(e, b, tight);
+        this._fillText(e, b, tight);
         break;
       case "hr":
         e.el = doc.createElement("hr");
@@ -181,7 +181,7 @@ export class DomRenderer {
       case "code": {
         e.code = codeBlock(doc, this.options);
         e.el = e.code.root;
-        this.fillCode(e, b);
+        this._fillCode(e, b);
         break;
       }
       case "table": {
@@ -190,8 +190,8 @@ export class DomRenderer {
         e.el.appendChild(table);
         table.appendChild(doc.createElement("thead")).appendChild(this.row(b, -1, e));
         e.body = doc.createElement("tbody");
-        e.doneRows = 0;
-        this.fillRows(e, b);
+        e._doneRows = 0;
+        this._fillRows(e, b);
         break;
       }
       default: {
@@ -219,10 +219,10 @@ export class DomRenderer {
   }
 
   /** @param {Entry} e @param {Block} b */
-  fillCode(e, b) {
+  _fillCode(e, b) {
     const code = /** @type {ReturnType<typeof codeBlock>} */ (e.code);
     const lines = /** @type {string[]} */ (b.lines);
-    code.set(lines, b.fork ? Math.min(b.realLines ?? 0, lines.length) : lines.length);
+    code.set(lines, b.fork ? Math.min(b._realLines ?? 0, lines.length) : lines.length);
     code.setLang(unescape((b.info || "").split(/[ \t]/)[0]));
   }
 
@@ -233,10 +233,10 @@ export class DomRenderer {
    * rows shown: the cost per token then stays flat however long it grows.
    * @param {Entry} e @param {Block} b
    */
-  fillRows(e, b) {
+  _fillRows(e, b) {
     const body = /** @type {HTMLElement} */ (e.body);
-    const done = /** @type {number} */ (e.doneRows);
-    const complete = b.fork ? b.realRows || 0 : /** @type {string[][]} */ (b.rows).length;
+    const done = /** @type {number} */ (e._doneRows);
+    const complete = b.fork ? b._realRows || 0 : /** @type {string[][]} */ (b.rows).length;
     if (b.open && complete - done < Math.max(1, done / 32)) return;
     const rows = /** @type {string[][]} */ (b.rows).slice(0, b.open ? complete : undefined);
     for (let r = done; r < rows.length; r++) {
@@ -248,7 +248,7 @@ export class DomRenderer {
     while (body.children.length > rows.length) body.removeChild(/** @type {Element} */ (body.lastChild));
     if (rows.length && !body.parentNode) e.el?.firstChild?.appendChild(body);
     else if (!rows.length && body.parentNode) body.remove();
-    e.doneRows = rows.length;
+    e._doneRows = rows.length;
   }
 
   /** Bring an entry up to date in place; false when it must be rebuilt. @param {Entry} e @param {Block} b @param {boolean} tight */
@@ -260,20 +260,20 @@ export class DomRenderer {
     switch (b.type) {
       case "paragraph":
         if (!!e.tight !== tight) return false;
-        if (e.text !== b.text || e.guess !== streaming(b) || this.stale(e)) this.fillText(e, b, tight);
+        if (e.text !== b.text || e.guess !== streaming(b) || this.stale(e)) this._fillText(e, b, tight);
         return true;
       case "heading":
         if (was.level !== b.level) return false;
-        if (e.text !== b.text || e.guess !== streaming(b) || this.stale(e)) this.fillText(e, b, tight);
+        if (e.text !== b.text || e.guess !== streaming(b) || this.stale(e)) this._fillText(e, b, tight);
         return true;
       case "code":
         if (was.fenced !== b.fenced) return false;
-        this.fillCode(e, b);
+        this._fillCode(e, b);
         return true;
       case "table":
         if (was.head !== b.head) return false;
         if (this.stale(e)) this.refill(e, b);
-        else this.fillRows(e, b);
+        else this._fillRows(e, b);
         return true;
       case "list": {
         const list = /** @type {import("./blocks.js").ListData} */ (b.list);
@@ -316,7 +316,7 @@ export class DomRenderer {
       e.final = !b.open && !b.fork && (!kids || (kids.done || 0) === kids.length);
       if (e.final && i === done) {
         done++;
-        if (e.misses) this.waiting.push(e);
+        if (e._misses) this.waiting.push(e);
       }
     }
     for (const extra of entries.splice(blocks.length)) for (const n of extra.nodes) n.parentNode?.removeChild(n);
@@ -326,9 +326,9 @@ export class DomRenderer {
   /** Draw `doc` (a parser's document) with `refs`. @param {Block} doc @param {RefMap} refs */
   render(doc, refs) {
     this.refs = refs;
-    if (refs.size !== this.refCount) {
-      this.refCount = refs.size;
-      this.redrawWaiting();
+    if (refs.size !== this._refCount) {
+      this._refCount = refs.size;
+      this._redrawWaiting();
     }
     this.sync(this.container, this.entries, doc.children, false);
   }
@@ -337,27 +337,27 @@ export class DomRenderer {
    * The one exception to "finished blocks are never redrawn": a reference
    * definition ("[1]: https://...") that arrives after the text using it.
    */
-  redrawWaiting() {
+  _redrawWaiting() {
     const still = [];
     for (const e of this.waiting) {
       if (this.stale(e)) this.refill(e, e.src);
-      if (e.misses) still.push(e);
+      if (e._misses) still.push(e);
     }
     this.waiting = still;
   }
 
   /** Did the entry look up a reference that is now defined? @param {Entry} e */
   stale(e) {
-    return !!e.misses && [...e.misses].some((key) => this.refs.has(key));
+    return !!e._misses && [...e._misses].some((key) => this.refs.has(key));
   }
 
   /** Redraw an entry's inline content from scratch. @param {Entry} e @param {Block} b */
   refill(e, b) {
-    if (b.type !== "table") return this.fillText(e, b, !!e.tight);
-    e.doneRows = 0;
-    e.misses = undefined;
+    if (b.type !== "table") return this._fillText(e, b, !!e.tight);
+    e._doneRows = 0;
+    e._misses = undefined;
     const head = /** @type {HTMLElement} */ (e.el?.querySelector("thead"));
     head.replaceChild(this.row(b, -1, e), /** @type {Element} */ (head.firstChild));
-    this.fillRows(e, b);
+    this._fillRows(e, b);
   }
 }
