@@ -8,10 +8,13 @@ that script's content hash and cached for a year.
 
 from __future__ import annotations
 
-import gzip
+import functools
 import hashlib
 import re
 from pathlib import Path
+
+import brotli
+import zopfli.gzip
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -23,15 +26,35 @@ from .errors import ApiError
 from .page_templates import STATIC_DIR
 
 
+@functools.cache
+def compressed(body: bytes) -> tuple[bytes, bytes]:
+    """`body` gzipped and in brotli, each as small as its format allows: once per process.
+
+    zopfli writes plain gzip, which every browser reads, 3 to 4 % smaller than
+    zlib's best (about 1 KB over the widget's two scripts); brotli is smaller still.
+    """
+    return bytes(zopfli.gzip.compress(body)), bytes(brotli.compress(body, quality=11))
+
+
+def accepts(header: str, coding: str) -> bool:
+    """Whether an Accept-Encoding header allows `coding` (not refused with q=0)."""
+    for item in header.lower().split(","):
+        name, _, params = item.strip().partition(";")
+        if name.strip() == coding:
+            quality = params.strip().removeprefix("q=").strip()
+            return not re.fullmatch(r"0(\.0*)?", quality)
+    return False
+
+
 class WidgetAsset:
-    """A built widget script, read once, with a content ETag and a gzipped copy.
+    """A built widget script, read once, with a content ETag and compressed copies.
 
     `immutable` is for a script whose URL names its content (the chunk).
     """
 
     def __init__(self, path: Path = STATIC_DIR / "widget.js", immutable: bool = False) -> None:
         self.body = path.read_bytes()
-        self.gzipped = gzip.compress(self.body, 9, mtime=0)
+        self.gzipped, self.brotli = compressed(self.body)
         self.digest = hashlib.sha256(self.body).hexdigest()
         self.etag = '"' + self.digest[:20] + '"'
         self.immutable = immutable
@@ -50,8 +73,11 @@ class WidgetAsset:
         }
         if request.headers.get("if-none-match") == self.etag:
             return Response(status_code=304, headers=headers)
-        body = self.body
-        if "gzip" in request.headers.get("accept-encoding", ""):
+        body, accepted = self.body, request.headers.get("accept-encoding", "")
+        if accepts(accepted, "br"):
+            body = self.brotli
+            headers["Content-Encoding"] = "br"
+        elif accepts(accepted, "gzip"):
             body = self.gzipped
             headers["Content-Encoding"] = "gzip"
         return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
