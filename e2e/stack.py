@@ -20,12 +20,14 @@ import pytest
 from playwright.sync_api import Playwright
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from bff.app import create_app
 from bff.dev.processes import listening_socket
 from bff.dev.server import BackgroundServer
 from tests.servers import RunningEmulator, bff_settings, start_emulator
+
+from .sites import sites
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_ARGS = [
@@ -122,7 +124,7 @@ def host_page(bff: str) -> Starlette:
     return Starlette(
         routes=[
             Route("/", page), Route("/csp", page), Route("/api", api_page), Route("/inline", inline_page),
-            Route("/queue.js", queue_js),
+            Route("/queue.js", queue_js), Mount("/sites", sites(bff)),
         ]
     )
 

@@ -49,7 +49,7 @@ export function createBubbles({ doc, win, t, lang, append, nearBottom, follow, r
   // dir=auto: each bubble takes the direction of its own text, so an English
   // reply in a right-to-left widget keeps its punctuation where it belongs.
   /** @param {string} role */
-  const bubble = (role) => h(doc, "div", { class: "msg " + role, dir: "auto" });
+  const bubble = (role) => h(doc, "div", { class: "msg " + role, part: "bubble " + role, dir: "auto" });
   const relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
   const exact = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
   /** @type {Set<HTMLTimeElement>} */
@@ -219,7 +219,7 @@ export function createBubbles({ doc, win, t, lang, append, nearBottom, follow, r
   return {
     addUser(text, time) {
       follow(true); // the visitor just spoke: bring it and the reply into view, wherever they were reading
-      const element = append(h(doc, "div", { class: "msg user", dir: "auto", text }));
+      const element = append(h(doc, "div", { class: "msg user", part: "bubble user", dir: "auto", text }));
       meta("user", time);
       return element;
     },

@@ -70,6 +70,10 @@ export function mountConversation(options) {
         chat.remember({ open: false });
         emit("close");
       },
+      expand: (on) => {
+        panel.expand(on);
+        chat.remember({ expanded: on });
+      },
     },
   });
   const bubbles = createBubbles({
@@ -115,6 +119,7 @@ export function mountConversation(options) {
     view, t, context: options.context, env: options.env, emit, channel,
   });
   chat.restore();
+  if (chat.state.expanded) panel.expand(true);
   return {
     chat,
     view,

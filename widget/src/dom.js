@@ -9,6 +9,7 @@ const ICONS = {
   thumb: "M2 21h4V9H2zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6V3a1.5 1.5 0 0 0-.5-1L13.2 1 7.6 6.6A2 2 0 0 0 7 8v11a2 2 0 0 0 2 2h9a2 2 0 0 0 1.8-1.2l3-7.1.2-.7z",
   mail: "M20 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2zm0 4-8 5-8-5V6l8 5 8-5z",
   new: "M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z",
+  expand: "M4 4h7v2H6v5H4zm16 16h-7v-2h5v-5h2z",
 };
 
 /** @typedef {Record<string, string | boolean | null | undefined>} Attrs */

@@ -47,6 +47,7 @@ function readConfig(script, win) {
     previewDelay: Number(data.preview) || 0,
     allowedOrigins: (data.allowedOrigins || "").split(",").map((s) => s.trim()).filter(Boolean),
     imageHosts: data.imageHosts || "",
+    yieldToBanners: data.yield !== "false",
   };
 }
 

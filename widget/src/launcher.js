@@ -55,7 +55,7 @@ export function createFrame(options) {
   const badge = h(doc, "span", { class: "badge", hidden: true, "aria-hidden": "true" });
   const launcher = mode === "inline"
     ? null
-    : h(doc, "button", { class: "launcher", type: "button", "aria-label": t("open"), "aria-expanded": "false", "aria-controls": "rc-panel" }, [h(doc, "i", { "data-icon": "chat", "aria-hidden": "true" }), badge]);
+    : h(doc, "button", { class: "launcher", part: "launcher", type: "button", "aria-label": t("open"), "aria-expanded": "false", "aria-controls": "rc-panel" }, [h(doc, "i", { "data-icon": "chat", "aria-hidden": "true" }), badge]);
   if (launcher) {
     root.appendChild(launcher);
     launcher.addEventListener("click", options.onToggle);

@@ -7,6 +7,7 @@
 import { capContext, cleanPage, collectForms, isPrivateField, scanContext, trackClicks, useRules } from "./context.js";
 import { createFrame } from "./launcher.js";
 import { loadChunk } from "./loader.js";
+import { keepPlaced } from "./placement.js";
 import { createStore, storageKey } from "./storage.js";
 import { formatter, isRtl, LAUNCHER_EN } from "./i18n.js";
 import { fetchRules } from "./transport.js";
@@ -37,6 +38,7 @@ import { fetchRules } from "./transport.js";
  * @property {number} previewDelay
  * @property {string[]} allowedOrigins
  * @property {string} imageHosts hosts whose images replies may show (data-image-hosts), else images are links
+ * @property {boolean} yieldToBanners lift the launcher above a banner fixed to the bottom (data-yield="false": never)
  */
 
 /**
@@ -89,8 +91,10 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
   });
   host.setAttribute("lang", lang);
   host.setAttribute("data-repchat-version", version);
-  // Built off-document, attached once.
-  if (!host.isConnected) doc.body.appendChild(host);
+  const placed = keepPlaced({
+    win, doc, host, inline: mode === "inline", target: config.target || "repchat-chat",
+    launcher: frame.launcher, yieldToBanners: config.yieldToBanners,
+  });
 
   const key = storageKey(config.base, config.site);
   const store = createStore(key);
@@ -236,6 +240,7 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
     },
     destroy() {
       destroyed = true;
+      placed();
       clicks.stop();
       if (mounted) mounted.destroy();
       frame.destroy();

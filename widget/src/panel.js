@@ -18,13 +18,14 @@ import { applyPanelStyles } from "./styles.js";
  * @property {string} [title]
  * @property {string} [subtitle]
  * @property {string} [avatar]
- * @property {{send: (text: string) => boolean, stop: () => void, open: () => void, close: () => void, reset: () => void, limit: () => number, prepare: () => Promise<unknown>, contact: () => void}} handlers
+ * @property {{send: (text: string) => boolean, stop: () => void, open: () => void, close: () => void, reset: () => void, limit: () => number, prepare: () => Promise<unknown>, contact: () => void, expand: (on: boolean) => void}} handlers
  */
 
 /**
  * @typedef {object} Panel
  * @property {(focus?: boolean) => void} open
  * @property {() => void} close
+ * @property {(on: boolean) => void} expand the larger panel, or the usual one
  * @property {() => boolean} isOpen
  * @property {(element: HTMLElement) => HTMLElement} append add to the log, following it if the visitor is at the bottom
  * @property {() => boolean} nearBottom
@@ -51,6 +52,13 @@ export function createPanel(options) {
   const contact = h(doc, "button", { class: "hbtn", type: "button", "aria-label": t("c_title"), title: t("c_title") }, [icon(doc, "mail")]);
   contact.addEventListener("click", () => handlers.contact());
   const fresh = h(doc, "button", { class: "new", type: "button", "aria-label": t("newChat"), title: t("newChat") }, [icon(doc, "new")]);
+  // A larger panel on desktops (hidden on phones, where the panel fills the screen).
+  const larger = mode === "launcher" ? h(doc, "button", { class: "hbtn grow", type: "button", "aria-label": t("expand"), title: t("expand"), "aria-pressed": "false" }, [icon(doc, "expand")]) : null;
+  const expand = (/** @type {boolean} */ on) => {
+    host.toggleAttribute("data-expanded", on);
+    if (larger) larger.setAttribute("aria-pressed", String(on));
+  };
+  if (larger) larger.addEventListener("click", () => handlers.expand(!host.hasAttribute("data-expanded")));
   const log = h(doc, "div", { class: "log", role: "log", "aria-label": t("log"), tabindex: "0" });
   const live = h(doc, "div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
   const jump = h(doc, "button", { class: "jump", type: "button", hidden: true, text: t("newMessages") });
@@ -58,7 +66,7 @@ export function createPanel(options) {
   const send = h(doc, "button", { class: "send", type: "submit", "aria-label": t("send") }, [icon(doc, "send")]);
   const stop = h(doc, "button", { class: "stop", type: "button", "aria-label": t("stop"), hidden: true }, [icon(doc, "stop")]);
   const count = h(doc, "p", { class: "count", id: "rc-count", hidden: true });
-  const form = h(doc, "form", { "aria-label": t("inputLabel") }, [
+  const form = h(doc, "form", { part: "composer", "aria-label": t("inputLabel") }, [
     h(doc, "label", { for: "rc-input", class: "sr", text: t("inputLabel") }), input, send, stop,
   ]);
   const chips = h(doc, "div", { class: "chips", hidden: true });
@@ -68,7 +76,7 @@ export function createPanel(options) {
     h(doc, "p", { id: "rc-confirm", text: t("newChatAsk") }), yes, no,
   ]);
   const panel = h(doc, "section", { class: "panel", id: "rc-panel", role: floating ? "dialog" : "region", "aria-labelledby": "rc-title", hidden: floating || null }, [
-    h(doc, "header", {}, [
+    h(doc, "header", { part: "header" }, [
       h(doc, "div", { class: "avatar", "aria-hidden": "true", text: options.avatar || "AI" }),
       h(doc, "div", { class: "who" }, [
         h(doc, "h2", { id: "rc-title", text: options.title || t("title") }),
@@ -76,6 +84,7 @@ export function createPanel(options) {
       ]),
       contact,
       fresh,
+      larger,
       close,
     ]),
     log, jump, chips, confirm, live, count, form, h(doc, "p", { class: "foot", text: t("disclaimer") }),
@@ -169,7 +178,8 @@ export function createPanel(options) {
     frame.setExpanded(true);
     frame.setUnread(0);
     toBottom();
-    if (focus) input.focus({ preventScroll: true });
+    // On a touch screen the keyboard would cover the greeting: the composer waits for a tap.
+    if (focus) (win.matchMedia && win.matchMedia("(pointer: coarse)").matches ? log : input).focus({ preventScroll: true });
     handlers.open();
   }
   function closePanel() {
@@ -218,6 +228,7 @@ export function createPanel(options) {
   return {
     open,
     close: closePanel,
+    expand,
     isOpen,
     append(element) {
       const stick = nearBottom();

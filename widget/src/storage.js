@@ -29,6 +29,7 @@ const MAX_MESSAGES = 200;
  * @property {number} [compactedAt] message count at the last compaction
  * @property {boolean} [open] the panel was open
  * @property {boolean} [previewDismissed]
+ * @property {boolean} [expanded] the visitor chose the larger panel
  * @property {string} [privacyUrl] the owner's privacy notice (from the session), for the contact card
  * @property {number} [maxChars] the message limit the BFF announced
  */

@@ -51,6 +51,7 @@ export const EN = {
   counter: "{count} / {limit}",
   newMessages: "New messages below",
   newChat: "New conversation",
+  expand: "Larger panel",
   newChatAsk: "Start a new conversation? This one will be cleared from this device.",
   newChatYes: "Start new",
   cancel: "Cancel",

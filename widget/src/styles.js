@@ -4,12 +4,12 @@
 // strict Content-Security-Policy (style-src 'self') does not block them,
 // and host CSS cannot reach in. Theme with the --rc-* custom properties.
 const BASE_CSS = `
-:host{all:initial;position:fixed;z-index:2147483000;bottom:20px;right:20px;
+:host{all:initial;position:fixed;z-index:var(--rc-z,2147483000);bottom:calc(var(--rc-bottom,20px) + var(--rc-lift,0px));right:var(--rc-side,20px);
  --rc-accent:#2563eb;--rc-accent-text:#fff;--rc-bg:#fff;--rc-text:#0f172a;--rc-muted:#475569;
  --rc-bubble:#f1f5f9;--rc-border:#e2e8f0;--rc-radius:16px;--rc-font:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
  --rc-size:15px;--rc-width:380px;--rc-height:620px;--rc-error:#b91c1c;--rc-focus:#1d4ed8;
  font-family:var(--rc-font);font-size:var(--rc-size);color:var(--rc-text);line-height:1.45}
-:host([data-position=left]){right:auto;left:20px}
+:host([data-position=left]){right:auto;left:var(--rc-side,20px)}
 :host([data-mode=inline]){position:relative;inset:auto;display:block;z-index:auto}
 :host([data-theme=dark]){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}
 @media (prefers-color-scheme:dark){:host(:not([data-theme=light])){--rc-bg:#0f172a;--rc-text:#e2e8f0;--rc-muted:#94a3b8;--rc-bubble:#1e293b;--rc-border:#334155;--rc-error:#fca5a5;--rc-focus:#93c5fd}}
@@ -37,15 +37,16 @@ button{font:inherit;color:inherit;cursor:pointer}
 
 // The panel's rules, adopted when the panel is first built.
 const PANEL_CSS = `
-.panel{position:absolute;bottom:76px;right:0;width:var(--rc-width);height:min(var(--rc-height),calc(100dvh - 120px));
+.panel{position:absolute;bottom:76px;right:0;width:var(--rc-width);height:min(var(--rc-height),calc(100dvh - 120px - var(--rc-lift,0px)));
  background:var(--rc-bg);color:var(--rc-text);border:1px solid var(--rc-border);border-radius:var(--rc-radius);
  box-shadow:0 16px 48px rgba(15,23,42,.28);display:flex;flex-direction:column;overflow:hidden}
 :host([data-position=left]) .panel{right:auto;left:0}
+:host([data-expanded]) .panel{width:min(760px,calc(100vw - 40px));height:calc(100dvh - 120px - var(--rc-lift,0px))}
 :host([data-mode=inline]){height:100%;min-height:var(--rc-min-height,360px);min-width:280px}
 :host([data-mode=inline][data-fit-auto]){height:var(--rc-height)}
 :host([data-mode=inline]) .panel{position:absolute;inset:0;width:auto;height:auto;box-shadow:none}
 :host([data-mode=fullscreen]) .panel,.panel.full{position:fixed;inset:0;width:auto;height:var(--rc-vh,100dvh);border-radius:0;border:0}
-@media (max-width:640px){:host(:not([data-mode=inline])) .panel{position:fixed;inset:0;width:auto;height:var(--rc-vh,100dvh);border-radius:0;border:0}}
+@media (max-width:640px){:host(:not([data-mode=inline])) .panel{position:fixed;inset:0;width:auto;height:var(--rc-vh,100dvh);border-radius:0;border:0}.hbtn.grow{display:none}}
 header{display:flex;align-items:center;gap:12px;padding:14px 16px;background:var(--rc-accent);color:var(--rc-accent-text);padding-top:max(14px,env(safe-area-inset-top))}
 .avatar{width:38px;height:38px;border-radius:50%;background:rgba(0,0,0,.25);display:grid;place-items:center;font-weight:700;flex:none}
 .who{flex:1;min-width:0}

@@ -64,6 +64,7 @@ export function codeBlock(doc, options) {
   };
   show(false);
   const pre = root.appendChild(doc.createElement("pre"));
+  pre.setAttribute("part", "code");
   pre.setAttribute("tabindex", "0"); // it may scroll sideways: keyboard users must reach it
   const code = pre.appendChild(doc.createElement("code"));
   /** @type {string[]} */
