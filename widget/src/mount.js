@@ -5,11 +5,11 @@
 // launcher, idle time, an API call that needs it, or a stored conversation
 // that is open or has a reply in flight.
 import { capContext, cleanPage, collectForms, isPrivateField, scanContext, trackClicks, useRules } from "./context.js";
+import { formatter, isRtl, LAUNCHER_EN } from "./i18n.js";
 import { createFrame } from "./launcher.js";
 import { loadChunk } from "./loader.js";
 import { keepPlaced } from "./placement.js";
 import { createStore, storageKey } from "./storage.js";
-import { formatter, isRtl, LAUNCHER_EN } from "./i18n.js";
 import { fetchRules } from "./transport.js";
 
 /** @typedef {import("./conversation.js").Conversation} Conversation */
