@@ -98,7 +98,7 @@ def test_a_visitor_on_the_demo_site_leaves_details_and_rates_an_answer(desktop: 
     page = desktop
     page.goto(f"{leads.bff}/demo")
     open_chat(page)
-    page.locator(f"{W} .hbtn").click()  # "Leave your details" in the panel's header
+    page.get_by_role("button", name="Leave your details").click()  # in the panel's header
     form = card(page)
     form.get_by_role("button", name="Send my details").click()
     expect(form.get_by_text("Please enter your name.")).to_be_visible()
