@@ -20,6 +20,8 @@ import { fetchRules } from "./transport.js";
  * @property {string} site
  * @property {string} [profile]
  * @property {string} [landing]
+ * @property {string} identity the host's signed identity of its visitor (data-identity), "" when none
+ * @property {string} [analytics] data-analytics: the window array analytics events are pushed to
  * @property {string} position
  * @property {string} accent
  * @property {string} [greeting]
@@ -48,8 +50,22 @@ import { fetchRules } from "./transport.js";
  * @property {() => void} toggle
  * @property {Record<string, (command: any) => unknown>} handlers host-registered command handlers
  * @property {(values: Record<string, unknown>) => void} setContext
+ * @property {(signed: unknown) => void} identify
  * @property {() => void} destroy
  */
+
+/**
+ * The visitor id a signed identity names (its payload is base64url JSON; the BFF checks the signature).
+ * @param {string} signed
+ * @returns {string}
+ */
+function who(signed) {
+  try {
+    return String(JSON.parse(atob(signed.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).id);
+  } catch (_) {
+    return signed; // not readable here: the BFF says what is wrong with it
+  }
+}
 
 /**
  * @param {object} options
@@ -103,8 +119,11 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
       if (raw) useRules(raw);
       else rules = null;
     }));
+  let identity = config.identity;
   const context = {
     ready,
+    /** The signed identity for a new session, and the id it vouches for (a change of visitor means a new session). */
+    identity: () => [identity, who(identity)],
     ui: async () => {
       await ready();
       return capContext({
@@ -233,6 +252,9 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
     handlers,
     setContext(values) {
       extraContext = values && typeof values === "object" ? { ...values } : {};
+    },
+    identify(signed) {
+      identity = typeof signed === "string" ? signed : "";
     },
     destroy() {
       destroyed = true;
