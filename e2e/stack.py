@@ -70,7 +70,8 @@ def host_page(bff: str) -> Starlette:
         params = request.query_params
         title = params.get("title", "A plain page")
         attrs = "".join(
-            f' data-{name}="{params[name]}"' for name in ("mode", "lang", "theme", "preview", "compact-at", "image-hosts") if name in params
+            f' data-{name}="{params[name]}"' for name in ("mode", "lang", "theme", "preview", "compact-at", "image-hosts", "analytics", "identity")
+            if name in params
         )
         html_attrs = ' dir="rtl" lang="ar"' if params.get("dir") == "rtl" else ' lang="en"'
         body = f"""<!doctype html><html{html_attrs}><head><meta charset="utf-8"><title>{title}</title>

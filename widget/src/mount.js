@@ -120,6 +120,8 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
       else rules = null;
     }));
   let identity = config.identity;
+  /** Signed in as another visitor, or signed out: one visitor never sees another's conversation. @param {{who?: string}} state */
+  const otherVisitor = (state) => !!state.who && state.who !== who(identity);
   const context = {
     ready,
     /** The signed identity for a new session, and the id it vouches for (a change of visitor means a new session). */
@@ -169,6 +171,7 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
     if (!loading) {
       loading = loadChunk(doc, win, config.base).then((chunk) => {
         if (destroyed) throw new Error("destroyed");
+        if (otherVisitor(store.load())) store.clear();
         const ui = chunk.mountConversation({ doc, win, host: element, frame, strings, mode, config, store, key, context, env, emit });
         mounted = ui;
         const { chat, view } = ui;
@@ -255,6 +258,7 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
     },
     identify(signed) {
       identity = typeof signed === "string" ? signed : "";
+      if (mounted && otherVisitor(mounted.chat.state)) mounted.chat.reset();
     },
     destroy() {
       destroyed = true;
