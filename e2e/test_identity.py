@@ -80,3 +80,13 @@ def test_signing_in_and_out_without_a_reload(page: Page, signed_stack: Stack):
     page.reload()
     open_chat(page)
     expect(page.locator(f"{W} .msg.user")).to_have_count(1)
+
+
+def test_an_identity_that_expired_while_the_page_was_open_asks_for_a_reload(page: Page, signed_stack: Stack):
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.goto(f"{signed_stack.host}/?site=stale&identity={sign_python(SECRET, 'u-9', ttl=-300)}")
+    open_chat(page)
+    send(page, "Hello after lunch")
+    expect(page.locator(f"{W} .msg.error").last).to_contain_text("Your sign-in on this site has expired. Reload the page to chat.")
+    assert any(line.startswith("[repchat] identity_expired: ") for line in console), console

@@ -38,7 +38,9 @@ VISITOR_SENTENCE = {
     "invalid_profile": "unavailable", "invalid_site": "unavailable", "token_invalid": "unavailable",
     "token_expired": "unavailable", "session_not_found": "unavailable",
     # A signed identity refused (bff/identity.py): the owner's to fix, the console says how.
-    "identity_invalid": "unavailable", "identity_expired": "unavailable", "identity_unconfigured": "unavailable",
+    "identity_invalid": "unavailable", "identity_unconfigured": "unavailable",
+    # A signed-in visitor whose signature expired while the page stayed open: a reload signs anew.
+    "identity_expired": "reload",
     "busy": "serviceDown", "upstream_error": "serviceDown", "upstream_unreachable": "serviceDown",
     "upstream_unavailable": "serviceDown", "upstream_timeout": "serviceDown", "http_502": "serviceDown",
     # Nothing the visitor can do differs for these: "Something went wrong." with a Retry.
