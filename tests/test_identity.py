@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from bff.errors import ApiError
 from bff.identity import IdentityVerifier
 from bff.settings import Settings
 
-from .servers import Chat, RunningEmulator, bff_settings, start_emulator
+from .servers import Chat, RunningEmulator, bff_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "identity-secret-" + "7" * 48  # 64 bytes: long enough for the HS512 case too
@@ -61,37 +61,17 @@ def sign_node(secret: str, id: str, email: str = "", name: str = "", ttl: int = 
 
 
 @pytest.fixture(scope="module")
-def upstream() -> Iterator[RunningEmulator]:
-    running = start_emulator()
-    yield running
-    running.server.stop()
-
-
-@pytest.fixture(scope="module")
-def bff(upstream: RunningEmulator) -> Iterator[str]:
-    server = BackgroundServer(create_app(bff_settings(upstream.url, identity_secrets=(OLD_SECRET, SECRET))))
+def bff(emulator: RunningEmulator) -> Iterator[str]:
+    """A BFF that knows two identity secrets (the newest last)."""
+    server = BackgroundServer(create_app(bff_settings(emulator.url, identity_secrets=(OLD_SECRET, SECRET))))
     yield server.start()
     server.stop()
 
 
-@pytest.fixture
-def make_bff(upstream: RunningEmulator) -> Iterator[Callable[..., str]]:
-    servers: list[BackgroundServer] = []
-
-    def make(**overrides: Any) -> str:
-        server = BackgroundServer(create_app(bff_settings(upstream.url, **overrides)))
-        servers.append(server)
-        return server.start()
-
-    yield make
-    for server in servers:
-        server.stop()
-
-
-def visitor_upstream(upstream: RunningEmulator, chat: Chat, content: str, **body: Any) -> Any:
+def visitor_upstream(emulator: RunningEmulator, chat: Chat, content: str, **body: Any) -> Any:
     """What the upstream was told about the visitor with `content`."""
     chat.events(content, **body)
-    [entry] = [e for e in upstream.journal("message") if e["content"] == content]
+    [entry] = [e for e in emulator.journal("message") if e["content"] == content]
     return entry["visitor"], entry["uiContext"]
 
 
@@ -102,33 +82,33 @@ def refused(bff: str, identity: Any) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("sign", [sign_python, sign_node], ids=["python", "node"])
-def test_a_signature_from_the_readme_snippets_reaches_the_upstream_verified(bff, upstream, sign):
+def test_a_signature_from_the_readme_snippets_reaches_the_upstream_verified(bff, emulator, sign):
     chat = Chat(bff)
     assert chat.start(identity=sign(SECRET, "u-42", "ada@example.com", "Ada Lovelace")).status_code == 201
-    visitor, _ = visitor_upstream(upstream, chat, f"who am I ({sign.__name__})?")
+    visitor, _ = visitor_upstream(emulator, chat, f"who am I ({sign.__name__})?")
     assert visitor == {"verified": True, "id": "u-42", "email": "ada@example.com", "name": "Ada Lovelace"}
     # Bound to the visitor token: every later message says the same, with nothing sent again.
-    visitor, _ = visitor_upstream(upstream, chat, f"and again ({sign.__name__})?")
+    visitor, _ = visitor_upstream(emulator, chat, f"and again ({sign.__name__})?")
     assert visitor == {"verified": True, "id": "u-42", "email": "ada@example.com", "name": "Ada Lovelace"}
 
 
-def test_pyjwt_signs_the_same_and_only_the_id_is_required(bff, upstream):
+def test_pyjwt_signs_the_same_and_only_the_id_is_required(bff, emulator):
     chat = Chat(bff)
     signed = jwt.encode({"id": 7, "exp": int(time.time()) + 60}, SECRET, algorithm="HS256")
     assert chat.start(identity=signed).status_code == 201
-    visitor, _ = visitor_upstream(upstream, chat, "numeric id")
+    visitor, _ = visitor_upstream(emulator, chat, "numeric id")
     assert visitor == {"verified": True, "id": "7"}
 
 
-def test_a_forged_signature_is_refused_before_any_session_is_made(bff, upstream):
-    sessions = len(upstream.journal("session"))
+def test_a_forged_signature_is_refused_before_any_session_is_made(bff, emulator):
+    sessions = len(emulator.journal("session"))
     status, code, message = refused(bff, sign_python("not-the-shared-secret-" + "x" * 32, "admin"))
     assert (status, code) == (401, "identity_invalid") and "REPCHAT_IDENTITY_SECRETS" in message
     # A real signature over other claims is no better: the payload was changed after signing.
     header, _, signature = sign_python(SECRET, "u-1").split(".")
     other = sign_python(SECRET, "admin").split(".")[1]
     assert refused(bff, f"{header}.{other}.{signature}")[:2] == (401, "identity_invalid")
-    assert len(upstream.journal("session")) == sessions
+    assert len(emulator.journal("session")) == sessions
 
 
 def test_an_expired_signature_is_refused_with_its_own_code(bff):
@@ -157,33 +137,33 @@ def test_a_malformed_identity_is_refused_with_a_clear_error_never_a_500(bff, ide
     assert message.endswith(".")
 
 
-def test_what_a_page_says_about_its_visitor_unsigned_is_labelled_unverified(bff, upstream):
+def test_what_a_page_says_about_its_visitor_unsigned_is_labelled_unverified(bff, emulator):
     chat = Chat(bff)
     assert chat.start().status_code == 201
     context = {"currentPage": "/account", "user": {"email": "ceo@example.com"}, "userId": "u-1", "plan": "pro",
                "visitor": {"verified": True, "id": "admin"}}
-    visitor, ui = visitor_upstream(upstream, chat, "am I the CEO?", uiContext=context)
+    visitor, ui = visitor_upstream(emulator, chat, "am I the CEO?", uiContext=context)
     assert visitor == {"verified": False, "claimed": {
         "user": {"email": "ceo@example.com"}, "userId": "u-1", "visitor": {"verified": True, "id": "admin"}}}
     assert (ui["plan"], ui["currentPage"]) == ("pro", "/account") and "user" not in ui and "userId" not in ui
     # Nothing said about the visitor: nothing labelled.
-    visitor, _ = visitor_upstream(upstream, chat, "plain question", uiContext={"currentPage": "/"})
+    visitor, _ = visitor_upstream(emulator, chat, "plain question", uiContext={"currentPage": "/"})
     assert visitor is None
 
 
-def test_a_verified_visitor_keeps_what_the_page_claims_apart(bff, upstream):
+def test_a_verified_visitor_keeps_what_the_page_claims_apart(bff, emulator):
     chat = Chat(bff)
     assert chat.start(identity=sign_python(SECRET, "u-42", "ada@example.com")).status_code == 201
-    visitor, _ = visitor_upstream(upstream, chat, "claims beside a signature",
+    visitor, _ = visitor_upstream(emulator, chat, "claims beside a signature",
                                   uiContext={"visitor": {"verified": True, "id": "admin"}, "email": "x@y.z"})
     assert visitor == {"verified": True, "id": "u-42", "email": "ada@example.com",
                        "claimed": {"visitor": {"verified": True, "id": "admin"}, "email": "x@y.z"}}
 
 
-def test_an_empty_identity_is_an_anonymous_visitor(bff, upstream):
+def test_an_empty_identity_is_an_anonymous_visitor(bff, emulator):
     chat = Chat(bff)
     assert chat.start(identity="").status_code == 201
-    assert visitor_upstream(upstream, chat, "anonymous")[0] is None
+    assert visitor_upstream(emulator, chat, "anonymous")[0] is None
 
 
 def test_secrets_rotate_newest_last(make_bff):
@@ -214,15 +194,15 @@ def test_repchat_check_wants_long_identity_secrets():
     assert identity_check(Settings(identity_secrets=(SECRET,))).level == "ok"
 
 
-def test_the_emulator_refuses_an_unlabelled_visitor(upstream):
+def test_the_emulator_refuses_an_unlabelled_visitor(emulator):
     """Only the BFF writes uiContext.visitor, always with `verified`: the emulator holds any client to that."""
     import httpx
 
     from .servers import API_KEY
 
     headers = {"X-API-Key": API_KEY}
-    session = httpx.post(f"{upstream.url}/api/v1/chat/sessions", json={"profileId": "demo"}, headers=headers).json()
-    response = httpx.post(f"{upstream.url}/api/v1/chat/sessions/{session['id']}/messages", headers=headers,
+    session = httpx.post(f"{emulator.url}/api/v1/chat/sessions", json={"profileId": "demo"}, headers=headers).json()
+    response = httpx.post(f"{emulator.url}/api/v1/chat/sessions/{session['id']}/messages", headers=headers,
                           json={"content": "hi", "uiContext": {"visitor": {"id": "u-1"}}})
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "uiContext.visitor"]
 
