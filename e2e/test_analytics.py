@@ -62,3 +62,13 @@ def test_without_data_analytics_nothing_is_pushed(page: Page, stack: Stack):
     open_chat(page)
     ask(page, "Hello there")
     assert page.evaluate("() => window.dataLayer") is None
+
+
+def test_a_conversation_reopened_on_the_next_page_is_no_new_opening(page: Page, stack: Stack):
+    page.goto(f"{stack.host}/?site=reopened&analytics=")  # an empty data-analytics means dataLayer
+    open_chat(page)
+    assert [event["event"] for event in events(page)] == ["repchat_opened"]
+    page.reload()
+    expect(page.locator(f"{W} .panel")).to_be_visible()  # the widget reopened it by itself
+    page.locator(f"{W} .close").click()
+    assert [event["event"] for event in events(page)] == ["repchat_closed"]

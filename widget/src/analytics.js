@@ -39,7 +39,7 @@ export function withAnalytics(win, layer, site, emit) {
       if (sentAt && d.role !== "user") fields.durationMs = Date.now() - sentAt;
       sentAt = d.role === "user" ? Date.now() : 0;
     }
-    if (!kind) return;
+    if (!kind || d.auto) return; // the widget reopening a conversation on the next page is no new opening
     /** @type {AnalyticsEvent} */
     const event = { event: "repchat_" + kind, repchat: fields };
     emit("analytics", event);

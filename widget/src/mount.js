@@ -159,6 +159,7 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
   /** @type {Promise<Conversation> | null} */
   let loading = null;
   let destroyed = false;
+  let auto = false; // the widget is opening the panel itself (data-open, full screen, a conversation left open)
 
   /** Remember a choice (the teaser dismissed) whether or not the conversation is up. */
   function remember(/** @type {Record<string, unknown>} */ values) {
@@ -172,13 +173,19 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
       loading = loadChunk(doc, win, config.base).then((chunk) => {
         if (destroyed) throw new Error("destroyed");
         if (otherVisitor(store.load())) store.clear();
-        const ui = chunk.mountConversation({ doc, win, host: element, frame, strings, mode, config, store, key, context, env, emit });
+        // An open the widget makes itself (below) is not the visitor's: its event says so ({auto: true}).
+        const ui = chunk.mountConversation({
+          doc, win, host: element, frame, strings, mode, config, store, key, context, env,
+          emit: (name, detail) => emit(name, auto ? { auto } : detail),
+        });
         mounted = ui;
         const { chat, view } = ui;
         const hasAsked = chat.state.messages.some((message) => message.role === "user");
         if (config.starters.length && !hasAsked) view.setChips(config.starters, (text) => chat.send(text));
         // Reopen after a reload or a navigation the Representative made mid-conversation.
-        if (config.open || mode === "fullscreen" || chat.state.open) view.open(mode !== "inline" && config.open);
+        auto = config.open || mode === "fullscreen" || !!chat.state.open;
+        if (auto) view.open(mode !== "inline" && config.open);
+        auto = false;
         element.setAttribute("data-ready", "");
         return ui;
       });
