@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from .identity import Identity, IdentityVerifier, label_visitor
 from .page_context import clean_scan_context, clean_ui_context
 from .errors import ApiError
 from .logs import Once
@@ -120,6 +121,7 @@ class ChatApi:
         self.hub = hub or StreamHub()
         self.limits = limits or RateLimits(settings)
         self._misconfigured = Once(log)
+        self.identities = IdentityVerifier(settings.identity_secrets)
         self.webhooks = webhooks
 
     def routes(self) -> list[Route]:
@@ -184,10 +186,11 @@ class ChatApi:
         landing = self.issuer.read_landing(body.get("landing"))
         profile_id = self._profile_id(landing.slug if landing else body.get("profile"))
         scan = clean_scan_context(body.get("scanContext")) or {}
+        identity = self._identity(body.get("identity"), origin)
         session_id = await self._upstream_session(profile_id)
         arrival = "qr_scan" if landing and landing.source == "qr_scan" else ""
         campaign = landing.campaign if landing and arrival else ""
-        token, expires = self.issuer.issue(Visitor(session_id, site, origin, arrival, campaign, profile_id))
+        token, expires = self.issuer.issue(Visitor(session_id, site, origin, arrival, campaign, profile_id, identity))
         expires_at = dt.datetime.fromtimestamp(expires, dt.UTC).isoformat().replace("+00:00", "Z")
         # A QR visit is recorded once per visitor session (a reload keeps the
         # session), after the answer, and a failure there never reaches the page.
@@ -202,6 +205,18 @@ class ChatApi:
         if profile is not None and profile.privacy_url:
             answer["privacyUrl"] = profile.privacy_url  # linked from the contact card's consent box
         return JSONResponse(answer, status_code=201, background=task)
+
+    def _identity(self, signed: Any, origin: str) -> Identity | None:
+        """The visitor the host's backend vouched for (data-identity), if any; a bad signature is refused."""
+        if signed is None or signed == "":
+            return None
+        try:
+            return self.identities.verify(signed)
+        except ApiError as exc:
+            # The owner's to fix (or someone forging): said once per origin and code, never with the token.
+            self._misconfigured.warning(f"{exc.code}:{origin}", "refused a signed identity from %s: %s",
+                                        origin[:200], exc.message)
+            raise
 
     async def _upstream_session(self, profile_id: str) -> str:
         """A new upstream session; an upstream that does not know the profile is the owner's to fix, and logged."""
@@ -241,7 +256,7 @@ class ChatApi:
             raise ApiError("invalid_profile")
         return profile.id
 
-    def _message_body(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _message_body(self, body: dict[str, Any], identity: Identity | None = None) -> dict[str, Any]:
         content = body.get("content")
         if not isinstance(content, str) or not content.strip():
             raise ApiError("invalid_content")
@@ -249,7 +264,7 @@ class ChatApi:
         if len(content) > limit:
             raise ApiError("message_too_long", f"The message is longer than {limit} characters.")
         upstream_body: dict[str, Any] = {"content": content.strip()}
-        ui_context = clean_ui_context(body.get("uiContext"))
+        ui_context = label_visitor(clean_ui_context(body.get("uiContext")), identity)
         scan_context = clean_scan_context(body.get("scanContext"))
         if ui_context:
             upstream_body["uiContext"] = ui_context
@@ -283,7 +298,7 @@ class ChatApi:
         visitor = self._visitor(request)
         body = None
         if not request.headers.get("last-event-id"):
-            body = self._message_body(await read_json(request, self.settings.max_body_bytes))
+            body = self._message_body(await read_json(request, self.settings.max_body_bytes), visitor.identity)
         path = f"/chat/sessions/{visitor.session_id}/messages"
         reply = Reply(self._navigable(visitor), sign=lambda command: self.issuer.command_id(visitor.session_id, command))
         return await self._reply(request, visitor, path, body, reply)

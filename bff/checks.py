@@ -42,20 +42,34 @@ def _required(settings: Settings) -> list[Finding]:
     ]
 
 
+def _short_key(name: str, keys: tuple[str, ...], what: str) -> str:
+    """Why one of `keys` is too short to keep `what` from being forged, or ""."""
+    for number, key in enumerate(keys, 1):
+        if len(key) < MIN_KEY_CHARS:
+            return (f"{name}: key {number} of {len(keys)} is {len(key)} character(s) long, too short to keep {what} "
+                    f"from being forged: use {MIN_KEY_CHARS} or more random characters (openssl rand -hex 32)")
+    return ""
+
+
 def _secret_keys(settings: Settings) -> Finding:
     keys = settings.secret_keys
     if not keys:
         return Finding("fatal", "signing keys", "REPCHAT_SECRET_KEYS is not set: set it to "
                        f"{MIN_KEY_CHARS} or more random characters (openssl rand -hex 32)")
-    for number, key in enumerate(keys, 1):
-        if len(key) < MIN_KEY_CHARS:
-            return Finding(
-                "fatal", "signing keys",
-                f"REPCHAT_SECRET_KEYS: key {number} of {len(keys)} is {len(key)} character(s) long, too short to "
-                f"keep visitor tokens from being forged: use {MIN_KEY_CHARS} or more random characters "
-                "(openssl rand -hex 32)",
-            )
+    short = _short_key("REPCHAT_SECRET_KEYS", keys, "visitor tokens")
+    if short:
+        return Finding("fatal", "signing keys", short)
     return Finding("ok", "signing keys", f"{len(keys)} key(s) of {MIN_KEY_CHARS} characters or more")
+
+
+def _identity(settings: Settings) -> Finding:
+    keys = settings.identity_secrets
+    if not keys:
+        return Finding("ok", "identity", "off (no REPCHAT_IDENTITY_SECRETS): visitors are not signed in")
+    short = _short_key("REPCHAT_IDENTITY_SECRETS", keys, "signed-in visitors")
+    if short:
+        return Finding("fatal", "identity", short)
+    return Finding("ok", "identity", f"signed-in visitors verified with {len(keys)} shared secret(s)")
 
 
 def _public_url(settings: Settings) -> Finding:
@@ -179,6 +193,7 @@ def run_checks(settings: Settings, workers: int = 1) -> list[Finding]:
     findings = [
         *required,
         _secret_keys(settings),
+        _identity(settings),
         _public_url(settings),
         *_origins(settings),
         *_profiles(settings),

@@ -66,7 +66,7 @@ def _serve_bff(args: argparse.Namespace, settings: Settings) -> None:
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level,
-        log_config=log_config(settings.log_level, settings.log_format, [settings.upstream_api_key, settings.webhook_secret]),
+        log_config=log_config(settings.log_level, settings.log_format, [settings.upstream_api_key, settings.webhook_secret, *settings.identity_secrets]),
         access_log=settings.access_log,
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,

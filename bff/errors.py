@@ -54,6 +54,9 @@ CODES: dict[str, Code] = {
     "token_missing": Code(401, False, "A visitor token is required (Authorization: Bearer)."),
     "token_invalid": Code(401, False, "The visitor token is not valid."),
     "token_expired": Code(401, False, "The visitor token has expired."),
+    "identity_invalid": Code(401, False, "The signed identity does not match REPCHAT_IDENTITY_SECRETS: sign it on your "
+                             "server with the shared secret (HS256)."),
+    "identity_expired": Code(401, False, "The signed identity has expired: sign a fresh one each time the page is rendered."),
     "metrics_token": Code(401, False, "Metrics need Authorization: Bearer with REPCHAT_METRICS_TOKEN."),
     "metrics_forbidden": Code(403, False, "Metrics are read from this host, or with REPCHAT_METRICS_TOKEN."),
     # What is asked for
@@ -66,6 +69,7 @@ CODES: dict[str, Code] = {
     "public_url_invalid": Code(503, False, "REPCHAT_PUBLIC_URL must be an absolute http(s) URL without query or fragment."),
     # How this BFF is set up (the owner's to fix; `repchat check` says how)
     "profile_missing": Code(503, False, "No profile is configured for this chat: set REPCHAT_PROFILE_ID."),
+    "identity_unconfigured": Code(503, False, "A signed identity was sent but REPCHAT_IDENTITY_SECRETS is not set on the BFF."),
     "profile_unknown": Code(503, False, "The chat service does not know this chat's profile: set REPCHAT_PROFILE_ID."),
     # Limits of this server
     "rate_limited": Code(429, True, "Too many requests; please wait a moment."),

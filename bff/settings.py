@@ -33,6 +33,7 @@ class Settings:
     upstream_url: str = ""
     upstream_api_key: str = field(default="", repr=False)
     secret_keys: tuple[str, ...] = field(default=(), repr=False)
+    identity_secrets: tuple[str, ...] = field(default=(), repr=False)
     allowed_origins: tuple[str, ...] = ()
     navigate_origins: tuple[str, ...] = ()
     profile_id: str = ""

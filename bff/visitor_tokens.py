@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeTimedSerializer
 
 from .errors import ApiError
+from .identity import Identity
 
 SALT = "repchat.visitor-token.v1"
 LANDING_SALT = "repchat.landing-ticket.v1"
@@ -31,6 +32,7 @@ class Visitor:
     arrival: str = ""  # "qr_scan" when the session started on a landing page opened from a QR code
     campaign: str = ""  # that QR code's campaign
     profile: str = ""  # the upstream profile the session talks to
+    identity: Identity | None = None  # who the host's backend vouched for (bff/identity.py), checked when issued
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,12 @@ class TokenIssuer:
 
     def issue(self, visitor: Visitor) -> tuple[str, int]:
         """A new token and its expiry time (Unix seconds)."""
-        claims = {"sid": visitor.session_id, "site": visitor.site, "origin": visitor.origin}
+        claims: dict[str, object] = {"sid": visitor.session_id, "site": visitor.site, "origin": visitor.origin}
         for name in ("arrival", "campaign", "profile"):
             if getattr(visitor, name):
                 claims[name] = getattr(visitor, name)
+        if visitor.identity:
+            claims["idn"] = visitor.identity.claims()
         return self._serializer.dumps(claims), int(time.time()) + self.max_age
 
     def read(self, token: str) -> Visitor:
@@ -71,6 +75,7 @@ class TokenIssuer:
             return Visitor(
                 str(data["sid"]), str(data["site"]), str(data["origin"]),
                 str(data.get("arrival", "")), str(data.get("campaign", "")), str(data.get("profile", "")),
+                Identity.from_claims(data.get("idn")),
             )
         except (KeyError, TypeError, AttributeError):
             raise ApiError("token_invalid") from None

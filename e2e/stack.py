@@ -71,9 +71,8 @@ def host_page(bff: str) -> Starlette:
         """The plain page; query parameters become the script tag's data-* attributes."""
         params = request.query_params
         title = params.get("title", "A plain page")
-        attrs = "".join(
-            f' data-{name}="{params[name]}"' for name in ("mode", "lang", "theme", "preview", "compact-at", "image-hosts") if name in params
-        )
+        names = ("mode", "lang", "theme", "preview", "compact-at", "image-hosts", "analytics", "identity")
+        attrs = "".join(f' data-{name}="{params[name]}"' for name in names if name in params)
         html_attrs = ' dir="rtl" lang="ar"' if params.get("dir") == "rtl" else ' lang="en"'
         body = f"""<!doctype html><html{html_attrs}><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>

@@ -37,6 +37,10 @@ VISITOR_SENTENCE = {
     "upstream_auth": "unavailable", "profile_unknown": "unavailable", "profile_missing": "unavailable",
     "invalid_profile": "unavailable", "invalid_site": "unavailable", "token_invalid": "unavailable",
     "token_expired": "unavailable", "session_not_found": "unavailable",
+    # A signed identity refused (bff/identity.py): the owner's to fix, the console says how.
+    "identity_invalid": "unavailable", "identity_unconfigured": "unavailable",
+    # A signed-in visitor whose signature expired while the page stayed open: a reload signs anew.
+    "identity_expired": "reload",
     "busy": "serviceDown", "upstream_error": "serviceDown", "upstream_unreachable": "serviceDown",
     "upstream_unavailable": "serviceDown", "upstream_timeout": "serviceDown", "http_502": "serviceDown",
     # Nothing the visitor can do differs for these: "Something went wrong." with a Retry.

@@ -230,6 +230,10 @@ class Emulator:
         for key in ("uiContext", "scanContext"):
             if body.get(key) is not None and not isinstance(body[key], dict):
                 return invalid(key, "Input should be a valid dictionary", "dict_type")
+        # Who the visitor is, as the BFF says (docs/upstream-contract.md): verified or not, never unlabelled.
+        visitor = (body.get("uiContext") or {}).get("visitor")
+        if visitor is not None and not (isinstance(visitor, dict) and isinstance(visitor.get("verified"), bool)):
+            return invalid("uiContext.visitor", "Input should be an object with a boolean 'verified'", "model_type")
         try:
             scenario = self._scenario(request, directive)
         except ScenarioError as exc:
@@ -247,7 +251,7 @@ class Emulator:
         answer = self.store.composer(session).reply(content, body.get("uiContext"), body.get("scanContext"), first)
         session.add("user", content)
         entry = self.store.record(
-            "message", sessionId=session.id, content=content, uiContext=body.get("uiContext"),
+            "message", sessionId=session.id, content=content, uiContext=body.get("uiContext"), visitor=visitor,
             scanContext=body.get("scanContext"), scenario=str(directive or request.headers.get(SCENARIO_HEADER) or ""),
             outcome="streaming", tokensSent=0,
         )

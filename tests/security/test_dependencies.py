@@ -19,6 +19,7 @@ ADVISORIES = {
     "httpcore": ("1.0.9", "requires h11 0.16 (CVE-2025-43859)"),
     "orjson": ("3.9.15", "CVE-2024-27454: unbounded recursion on deeply nested JSON"),
     "pillow": ("10.3.0", "CVE-2024-28219: buffer overflow in _imagingcms"),
+    "pyjwt": ("2.10.1", "CVE-2024-53861: issuer checked by substring (and CVE-2022-29217, algorithm confusion)"),
     "redis": ("4.5.4", "CVE-2023-28858/28859: responses sent to the wrong client after a cancellation"),
 }
 

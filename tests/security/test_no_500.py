@@ -32,7 +32,8 @@ def server(emulator: RunningEmulator, tmp_path_factory) -> Iterator[str]:
     chinese = DEMO_PROFILE.replace('id = "demo"', 'id = "li"').replace('slug = "maya"', 'slug = "li"')
     (profiles / "li.toml").write_text(chinese.replace('name = "Maya Okafor"', 'name = "李小龍"'))
     # Three profiles: the script tag speaks for the one REPCHAT_PROFILE_ID names.
-    app = create_app(bff_settings(emulator.url, profiles_dir=str(profiles), profile_id="demo"))
+    app = create_app(bff_settings(emulator.url, profiles_dir=str(profiles), profile_id="demo",
+                                 identity_secrets=("fuzzed-identity-secret-" + "0" * 32,)))
     running = BackgroundServer(app)
     yield running.start()
     running.stop()
@@ -118,7 +119,7 @@ JSON = st.recursive(
     max_leaves=20,
 )
 FIELDS = ["content", "uiContext", "scanContext", "site", "profile", "command", "result", "streamId", "formData",
-          "currentPage", "selectedElements", "source", "pageUrl", "type", "url", "selector"]
+          "currentPage", "selectedElements", "source", "pageUrl", "type", "url", "selector", "identity", "visitor", "user"]
 BODY = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=12), JSON, max_size=5)
 QUERY = st.dictionaries(
     st.sampled_from(["scale", "border", "ecl", "dark", "light", "c", "paper", "v"]) | st.text(max_size=8),

@@ -7,7 +7,7 @@
 
 /** @typedef {import("./mount.js").Mounted} Mounted */
 
-export const EVENTS = ["open", "close", "message", "command", "compact", "error"];
+export const EVENTS = ["open", "close", "message", "command", "compact", "error", "lead", "rating", "analytics"];
 
 /**
  * Listeners per event; a listener that throws is logged, not fatal.
@@ -77,6 +77,11 @@ export function createApi({ version, widget, events, onDestroy }) {
       if (typeof type === "string" && typeof handler === "function") widget.handlers[type] = handler;
     },
     setContext: widget.setContext,
+    /**
+     * Who the visitor is, signed by the host's backend (see the README's "Signed-in visitors"); "" when signed out.
+     * The next message of another visitor (or none) opens a new conversation upstream.
+     */
+    identify: widget.identify,
     destroy() {
       widget.destroy();
       onDestroy();

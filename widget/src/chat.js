@@ -57,7 +57,7 @@ import { showTranscript } from "./transcript.js";
  * @property {Store} store
  * @property {View} view
  * @property {(key: string, vars?: Record<string, unknown>) => string} t
- * @property {{ui: () => Promise<object>, scan: () => Promise<object>, ready?: () => Promise<void>}} context
+ * @property {{ui: () => Promise<object>, scan: () => Promise<object>, ready?: () => Promise<void>, identity: () => string[]}} context
  * @property {Env} env
  * @property {(name: string, detail?: unknown) => void} emit
  * @property {Channel | null} [channel]
@@ -193,13 +193,17 @@ export function createChat({ config, transport, store, view, t, context, env, em
   let opening = null; // a session being created: one at a time, however many ask
   /** @param {boolean} [fresh] a new session even if the stored token looks alive */
   function ensureSession(fresh) {
-    if (!fresh && state.token && Date.parse(state.expiresAt) - Date.now() > 60000) return Promise.resolve(state.token);
+    // The token is bound to who the host said the visitor was: another visitor (or none) needs a new one.
+    const [identity, who] = context.identity();
+    if (!fresh && (state.who || "") === who && state.token && Date.parse(state.expiresAt) - Date.now() > 60000) return Promise.resolve(state.token);
     if (opening) return opening;
     opening = (async () => {
       const body = { site: config.site, scanContext: await context.scan() };
       if (config.profile) body.profile = config.profile;
       if (config.landing) body.landing = config.landing;
+      if (identity) body.identity = identity;
       const created = await transport.createSession(body);
+      state.who = who;
       state.token = created.token;
       state.expiresAt = created.expiresAt;
       state.privacyUrl = created.privacyUrl || "";

@@ -28,7 +28,7 @@ import { createTransport } from "./transport.js";
  * @property {ChatConfig & {base: string, title?: string, subtitle?: string, avatar?: string, imageHosts: string}} config
  * @property {Store} store
  * @property {string} key the storage key, also the name of the tabs' channel
- * @property {{ready: () => Promise<void>, ui: () => Promise<object>, scan: () => Promise<object>}} context
+ * @property {{ready: () => Promise<void>, ui: () => Promise<object>, scan: () => Promise<object>, identity: () => string[]}} context
  * @property {Env} env
  * @property {(name: string, detail?: unknown) => void} emit
  */
@@ -82,7 +82,7 @@ export function mountConversation(options) {
   });
   const transport = createTransport(config.base);
   const leads = createLeads({
-    doc, t, transport, profile: config.profile, append: panel.append, show: panel.open,
+    doc, t, transport, emit, profile: config.profile, append: panel.append, show: panel.open,
     session: (fresh) => chat.session(fresh),
     privacyUrl: () => chat.state.privacyUrl || "",
     note: (text) => {

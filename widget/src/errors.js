@@ -13,7 +13,8 @@ export const visitorKey = (code) =>
   /^(network|interrupted)$/.test(code) ? code
   : /^(rate_|too_many)/.test(code) ? "rateLimited"
   : /^(stream_|shutting)/.test(code) ? "interrupted"
-  : /^(origin|upstream_auth|profile|invalid_[sp]|token|session)/.test(code) ? "unavailable"
+  : /^identity_exp/.test(code) ? "reload"
+  : /^(origin|upstream_auth|profile|invalid_[sp]|token|session|identity)/.test(code) ? "unavailable"
   : /^(busy|upstream|http_5)/.test(code) ? "serviceDown"
   : "failed";
 

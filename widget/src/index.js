@@ -1,6 +1,7 @@
 // @ts-check
 // Entry point: read the script tag, load the visitor's language, mount the
 // widget and expose window.RepChat.
+import { withAnalytics } from "./analytics.js";
 import { createApi, createEvents, install } from "./api.js";
 import { mount } from "./mount.js";
 import { languageFor } from "./i18n.js";
@@ -30,6 +31,8 @@ function readConfig(script, win) {
     site: /^[\w.-]{1,64}$/.test(data.site || "") ? data.site || "" : (data.site && console.warn(`[repchat] data-site "${data.site}": use 1-64 of A-Za-z0-9._-`), "default"),
     profile: data.profile,
     landing: data.landing,
+    identity: data.identity || "",
+    analytics: data.analytics,
     position: data.position === "left" || data.position === "right" ? data.position : "",
     accent: /^#[0-9a-f]{3,8}$|^rgb|^hsl/i.test(data.accent || "") ? data.accent || "" : "",
     greeting: data.greeting,
@@ -63,7 +66,7 @@ function start(win, doc) {
   /** @param {Record<string, string>} strings */
   const boot = (strings) => {
     const events = createEvents();
-    const widget = mount({ win, doc, config, lang, strings, version: VERSION, emit: events.emit });
+    const widget = mount({ win, doc, config, lang, strings, version: VERSION, emit: withAnalytics(win, config.analytics, config.site, events.emit) });
     const api = createApi({
       version: VERSION, widget, events,
       onDestroy: () => {

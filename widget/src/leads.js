@@ -28,8 +28,9 @@ function newKey() {
  * @param {(element: HTMLElement) => HTMLElement} options.append
  * @param {(text: string) => void} options.note a line in the transcript, stored
  * @param {(open: boolean) => void} options.show open the panel
+ * @param {(name: string, detail?: unknown) => void} options.emit the public events (a lead sent, a rating)
  */
-export function createLeads({ doc, t, transport, session, privacyUrl, profile, append, note, show }) {
+export function createLeads({ doc, t, transport, session, privacyUrl, profile, append, note, show, emit }) {
   /** @type {ContactCard | null} */
   let card = null;
 
@@ -83,6 +84,7 @@ export function createLeads({ doc, t, transport, session, privacyUrl, profile, a
         current.remove();
         card = null;
         note(t("c_sent"));
+        emit("lead");
       },
     });
     card = current;
@@ -100,6 +102,7 @@ export function createLeads({ doc, t, transport, session, privacyUrl, profile, a
       async onRate(rating, comment) {
         try {
           await withToken((token) => transport.feedback(token, { messageId, rating, comment: comment || undefined, profile }));
+          emit("rating", { rating, messageId });
           return true;
         } catch (_) {
           return false;

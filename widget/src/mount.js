@@ -21,6 +21,8 @@ import { fetchRules } from "./transport.js";
  * @property {string} site
  * @property {string} [profile]
  * @property {string} [landing]
+ * @property {string} identity the host's signed identity of its visitor (data-identity), "" when none
+ * @property {string} [analytics] data-analytics: the window array analytics events are pushed to
  * @property {string} position
  * @property {string} accent
  * @property {string} [greeting]
@@ -50,8 +52,22 @@ import { fetchRules } from "./transport.js";
  * @property {() => void} toggle
  * @property {Record<string, (command: any) => unknown>} handlers host-registered command handlers
  * @property {(values: Record<string, unknown>) => void} setContext
+ * @property {(signed: unknown) => void} identify
  * @property {() => void} destroy
  */
+
+/**
+ * The visitor id a signed identity names (its payload is base64url JSON; the BFF checks the signature).
+ * @param {string} signed
+ * @returns {string}
+ */
+function who(signed) {
+  try {
+    return String(JSON.parse(atob(signed.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).id);
+  } catch (_) {
+    return signed; // not readable here: the BFF says what is wrong with it
+  }
+}
 
 /**
  * @param {object} options
@@ -107,8 +123,13 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
       if (raw) useRules(raw);
       else rules = null;
     }));
+  let identity = config.identity;
+  /** Signed in as another visitor, or signed out: one visitor never sees another's conversation. @param {{who?: string}} state */
+  const otherVisitor = (state) => !!state.who && state.who !== who(identity);
   const context = {
     ready,
+    /** The signed identity for a new session, and the id it vouches for (a change of visitor means a new session). */
+    identity: () => [identity, who(identity)],
     ui: async () => {
       await ready();
       return capContext({
@@ -142,6 +163,7 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
   /** @type {Promise<Conversation> | null} */
   let loading = null;
   let destroyed = false;
+  let auto = false; // the widget is opening the panel itself (data-open, full screen, a conversation left open)
 
   /** Remember a choice (the teaser dismissed) whether or not the conversation is up. */
   function remember(/** @type {Record<string, unknown>} */ values) {
@@ -154,13 +176,20 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
     if (!loading) {
       loading = loadChunk(doc, win, config.base).then((chunk) => {
         if (destroyed) throw new Error("destroyed");
-        const ui = chunk.mountConversation({ doc, win, host: element, frame, strings, mode, config, store, key, context, env, emit });
+        if (otherVisitor(store.load())) store.clear();
+        // An open the widget makes itself (below) is not the visitor's: its event says so ({auto: true}).
+        const ui = chunk.mountConversation({
+          doc, win, host: element, frame, strings, mode, config, store, key, context, env,
+          emit: (name, detail) => emit(name, auto ? { auto } : detail),
+        });
         mounted = ui;
         const { chat, view } = ui;
         const hasAsked = chat.state.messages.some((message) => message.role === "user");
         if (config.starters.length && !hasAsked) view.setChips(config.starters, (text) => chat.send(text));
         // Reopen after a reload or a navigation the Representative made mid-conversation.
-        if (config.open || mode === "fullscreen" || chat.state.open) view.open(mode !== "inline" && config.open);
+        auto = config.open || mode === "fullscreen" || !!chat.state.open;
+        if (auto) view.open(mode !== "inline" && config.open);
+        auto = false;
         element.setAttribute("data-ready", "");
         return ui;
       });
@@ -237,6 +266,10 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
     handlers,
     setContext(values) {
       extraContext = values && typeof values === "object" ? { ...values } : {};
+    },
+    identify(signed) {
+      identity = typeof signed === "string" ? signed : "";
+      if (mounted && otherVisitor(mounted.chat.state)) mounted.chat.reset();
     },
     destroy() {
       destroyed = true;

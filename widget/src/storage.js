@@ -32,6 +32,7 @@ const MAX_MESSAGES = 200;
  * @property {boolean} [expanded] the visitor chose the larger panel
  * @property {string} [privacyUrl] the owner's privacy notice (from the session), for the contact card
  * @property {number} [maxChars] the message limit the BFF announced
+ * @property {string} [who] the visitor id the token's signed identity names ("" for none)
  */
 
 /** @typedef {{url: string, at: number, commands: any[]} | null} Pending page actions for the page a tab is navigating to */

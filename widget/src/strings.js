@@ -27,6 +27,7 @@ export const EN = {
   network: "The connection to the chat failed. Check your network and retry.",
   rateLimited: "Too many messages at once. Please wait a moment, then retry.",
   unavailable: "The chat isn't available on this page right now.",
+  reload: "Your sign-in on this site has expired. Reload the page to chat.",
   serviceDown: "The chat isn't answering right now. Please retry soon.",
   navigated: "Opened the {page} page",
   openedModal: "Opened “{target}”",
