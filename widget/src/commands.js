@@ -4,7 +4,7 @@
 // (never the widget), forms never get secrets nor lose what the visitor typed.
 // Each run returns what happened, in the widget's own words (never the
 // model's), so the transcript can say it and server:true commands can be reported.
-import { isVisible } from "./context.js";
+import { isPrivateField, isVisible } from "./context.js";
 
 // Ids, classes and data-* attribute names, joined by descendant or child
 // combinators: what a page author writes to point at a visible thing. No
@@ -27,8 +27,6 @@ const UNSEEN = /^(HEAD|META|LINK|SCRIPT|STYLE|TEMPLATE|TITLE)$/;
  * @property {boolean} reducedMotion
  * @property {string} [accent]
  * @property {string} [lang] the widget's language, for lists of field names
- * @property {(field: any) => boolean} isPrivate context.js's isPrivateField, from widget.js: the chunk's
- *   own copy would never receive the redaction rules widget.js fetched
  * @property {(prefill?: Record<string, string>) => void} [contact] the chat's own contact card (issue 16), offered
  *   when the Representative asks for a window this page lacks
  */
@@ -87,10 +85,9 @@ export function findTarget(doc, selector, host) {
 /**
  * Whether the Representative may fill this field: an ordinary one the visitor can see and has not typed into.
  * @param {any} field
- * @param {Env} env
  */
-const fillable = (field, env) =>
-  !env.isPrivate(field) && !field.disabled && !field.readOnly && isVisible(field) &&
+const fillable = (field) =>
+  !isPrivateField(field) && !field.disabled && !field.readOnly && isVisible(field) &&
   (field.options ? Array.from(field.options).every((option) => option.selected === option.defaultSelected) : field.value === field.defaultValue);
 
 /**
@@ -229,7 +226,7 @@ export async function runCommand(command, env) {
       const filled = [];
       for (const [name, value] of Object.entries(command.fields || {})) {
         const field = /** @type {any} */ (form).elements.namedItem(name);
-        if (!field || !field.tagName || !fillable(field, env)) continue;
+        if (!field || !field.tagName || !fillable(field)) continue;
         setValue(field, String(value).slice(0, 500));
         filled.push(fieldName(field));
       }

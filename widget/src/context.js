@@ -9,6 +9,8 @@
 // name counts as secret, so nothing is read on a guess. Names are folded
 // first (fullwidth forms, accents, invisible characters, camelCase, Cyrillic
 // and Greek look-alikes), so "pаssword" with a Cyrillic "а" is a password.
+import { fetchRules } from "./transport.js";
+
 /**
  * @typedef {object} RawRules the JSON of bff/static/redaction.json
  * @property {string[]} confusables look-alike letters, and the Latin ones they read as
@@ -62,7 +64,6 @@ export function isSecretParam(name, value = "") {
 }
 
 const SKIPPED_TYPES = new Set(["password", "hidden", "file", "submit", "button", "reset", "image"]);
-const MAX_CLICKS = 5;
 const MAX_FIELDS = 30;
 const MAX_VALUE = 300;
 const MAX_TEXT = 60;
@@ -146,26 +147,6 @@ export function collectForms(doc) {
   return data;
 }
 
-/** Remembers the last few things the visitor clicked on the host page. */
-export function trackClicks(doc, host) {
-  const clicks = [];
-  function onClick(event) {
-    const path = event.composedPath ? event.composedPath() : [];
-    if (host && path.includes(host)) return;
-    const target = event.target && event.target.closest &&
-      event.target.closest("[data-repchat-id],a,button,[role=button],summary,label,input,select");
-    if (!target) return;
-    clicks.push(target);
-    if (clicks.length > MAX_CLICKS) clicks.shift();
-  }
-  doc.addEventListener("click", onClick, true);
-  // Described when a message is sent, once the BFF's rules say which fields are private.
-  return {
-    list: () => clicks.filter((target) => target.tagName !== "INPUT" || !isPrivateField(target)).map(describe),
-    stop: () => doc.removeEventListener("click", onClick, true),
-  };
-}
-
 /**
  * Keep a context object under the byte budget by trimming form data, then clicks.
  * @template {{formData?: Record<string, unknown>, selectedElements?: string[]}} C
@@ -198,4 +179,43 @@ export function scanContext(win, forcedSource) {
   if (win.document.referrer) context.referrer = cleanPage(win.document.referrer, 1).slice(0, 500);
   if (Object.keys(utm).length) context.utm = utm;
   return context;
+}
+
+/**
+ * What each message tells the Representative about the page (uiContext) and,
+ * once, how the visitor arrived (scanContext). Which names are secret is the
+ * BFF's to say: its rules are fetched once, when the panel opens or before
+ * the first message (again after a failure); until then nothing is read.
+ * @param {object} options
+ * @param {Window} options.win
+ * @param {Document} options.doc
+ * @param {string} options.base the BFF
+ * @param {string} [options.source] data-source
+ * @param {() => Element[]} options.clicks what the visitor clicked, newest last
+ * @param {() => Record<string, unknown>} options.extra what the host page set with RepChat.setContext
+ */
+export function createPageContext({ win, doc, base, source, clicks, extra }) {
+  /** @type {Promise<void> | null} */
+  let fetched = null;
+  const ready = () =>
+    (fetched ||= fetchRules(base).then((raw) => {
+      if (raw) useRules(raw);
+      else fetched = null;
+    }));
+  return {
+    ready,
+    ui: async () => {
+      await ready();
+      return capContext({
+        currentPage: cleanPage(win.location.href),
+        selectedElements: clicks().filter((target) => target.tagName !== "INPUT" || !isPrivateField(target)).map(describe),
+        formData: collectForms(doc),
+        ...extra(),
+      });
+    },
+    scan: async () => {
+      await ready();
+      return scanContext(win, source);
+    },
+  };
 }

@@ -4,10 +4,11 @@
 // visitor (or the host page) first needs it, never at page load.
 import { createBubbles } from "./bubbles.js";
 import { createChat } from "./chat.js";
+import { createPageContext } from "./context.js";
 import { formatter } from "./i18n.js";
 import { createLeads } from "./leads.js";
 import { createPanel } from "./panel.js";
-import { EN } from "./strings.js";
+import { CONVERSATION_EN } from "./strings.js";
 import { createTransport } from "./transport.js";
 
 /** @typedef {import("./chat.js").View} View */
@@ -23,12 +24,13 @@ import { createTransport } from "./transport.js";
  * @property {Window} win
  * @property {HTMLElement} host
  * @property {Frame} frame
- * @property {Record<string, string>} strings the visitor's language from widget.js (empty for English)
+ * @property {Record<string, string>} strings the visitor's language from widget.js, over the launcher's English
  * @property {string} mode
- * @property {ChatConfig & {base: string, title?: string, subtitle?: string, avatar?: string, imageHosts: string}} config
+ * @property {ChatConfig & {base: string, title?: string, subtitle?: string, avatar?: string, imageHosts: string, source?: string}} config
  * @property {Store} store
  * @property {string} key the storage key, also the name of the tabs' channel
- * @property {{ready: () => Promise<void>, ui: () => Promise<object>, scan: () => Promise<object>, identity: () => string[]}} context
+ * @property {{clicks: () => Element[], extra: () => Record<string, unknown>, identity: () => string[]}} page what
+ *   widget.js tracked of the page since load, and the visitor's signed identity
  * @property {Env} env
  * @property {(name: string, detail?: unknown) => void} emit
  */
@@ -48,7 +50,11 @@ import { createTransport } from "./transport.js";
  */
 export function mountConversation(options) {
   const { doc, win, host, frame, mode, config, emit } = options;
-  const t = formatter(options.strings, EN);
+  const context = {
+    ...createPageContext({ win, doc, base: config.base, source: config.source, clicks: options.page.clicks, extra: options.page.extra }),
+    identity: options.page.identity,
+  };
+  const t = formatter(options.strings, CONVERSATION_EN);
   /** @type {Chat} */
   let chat;
   const panel = createPanel({
@@ -62,7 +68,7 @@ export function mountConversation(options) {
       limit: () => chat.limit(),
       prepare: () => chat.prepare(),
       open: () => {
-        options.context.ready(); // what counts as secret, before the visitor's first message
+        context.ready(); // what counts as secret, before the visitor's first message
         chat.remember({ open: true });
         emit("open");
       },
@@ -116,7 +122,7 @@ export function mountConversation(options) {
     config: { ...config, linkOnly: mode === "fullscreen", inline: mode === "inline" },
     transport,
     store: options.store,
-    view, t, context: options.context, env: options.env, emit, channel,
+    view, t, context, env: options.env, emit, channel,
   });
   chat.restore();
   if (chat.state.expanded) panel.expand(true);

@@ -11,7 +11,7 @@
 // it returns). Raise it when that changes: a widget.js cached from an earlier
 // deploy, which the BFF sends to the current chunk, then says it cannot load
 // instead of running code it does not fit.
-export const CONTRACT = 4; // 2: env.isPrivate comes from widget.js; 3: strings, not t; 4: context.identity
+export const CONTRACT = 5; // 5: the page (clicks, setContext, identity) replaces the context object
 
 /* global __REPCHAT_CHUNK__ */
 const CHUNK = typeof __REPCHAT_CHUNK__ === "string" ? __REPCHAT_CHUNK__ : "chunk.js";

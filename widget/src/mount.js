@@ -4,13 +4,12 @@
 // conversation UI (loader.js) comes on intent: a pointer or focus on the
 // launcher, idle time, an API call that needs it, or a stored conversation
 // that is open or has a reply in flight.
-import { capContext, cleanPage, collectForms, isPrivateField, scanContext, trackClicks, useRules } from "./context.js";
+import { trackClicks } from "./clicks.js";
 import { formatter, isRtl, LAUNCHER_EN } from "./i18n.js";
 import { createFrame } from "./launcher.js";
 import { loadChunk } from "./loader.js";
 import { keepPlaced } from "./placement.js";
 import { createStore, storageKey } from "./storage.js";
-import { fetchRules } from "./transport.js";
 
 /** @typedef {import("./conversation.js").Conversation} Conversation */
 
@@ -114,39 +113,18 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
 
   const key = storageKey(config.base, config.site);
   const store = createStore(key);
-  // Which names are secret is the BFF's to say: its rules are fetched once,
-  // when the panel opens or before the first message (again after a failure).
-  /** @type {Promise<void> | null} */
-  let rules = null;
-  const ready = () =>
-    (rules ||= fetchRules(config.base).then((raw) => {
-      if (raw) useRules(raw);
-      else rules = null;
-    }));
   let identity = config.identity;
   /** Signed in as another visitor, or signed out: one visitor never sees another's conversation. @param {{who?: string}} state */
   const otherVisitor = (state) => !!state.who && state.who !== who(identity);
-  const context = {
-    ready,
+  // What the conversation UI reads of the page when it needs it (context.js, in the chunk).
+  const page = {
+    clicks: clicks.elements,
+    extra: () => extraContext,
     /** The signed identity for a new session, and the id it vouches for (a change of visitor means a new session). */
     identity: () => [identity, who(identity)],
-    ui: async () => {
-      await ready();
-      return capContext({
-        currentPage: cleanPage(win.location.href),
-        selectedElements: clicks.list(),
-        formData: collectForms(doc),
-        ...extraContext,
-      });
-    },
-    scan: async () => {
-      await ready();
-      return scanContext(win, config.source);
-    },
   };
   const env = {
     doc, win, host, handlers,
-    isPrivate: isPrivateField,
     // Read when a command runs, not at load.
     get reducedMotion() {
       return !!(win.matchMedia && win.matchMedia("(prefers-reduced-motion: reduce)").matches);
@@ -179,7 +157,7 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
         if (otherVisitor(store.load())) store.clear();
         // An open the widget makes itself (below) is not the visitor's: its event says so ({auto: true}).
         const ui = chunk.mountConversation({
-          doc, win, host: element, frame, strings, mode, config, store, key, context, env,
+          doc, win, host: element, frame, strings: { ...LAUNCHER_EN, ...strings }, mode, config, store, key, page, env,
           emit: (name, detail) => emit(name, auto ? { auto } : detail),
         });
         mounted = ui;

@@ -7,8 +7,8 @@
 import { LAUNCHER_EN } from "./i18n.js";
 import { MARKDOWN_EN } from "./markdown/words.js";
 
-export const EN = {
-  ...LAUNCHER_EN,
+/** The conversation UI's strings; widget.js hands it the launcher's with the visitor's table (mount.js). */
+export const CONVERSATION_EN = {
   ...MARKDOWN_EN,
   close: "Close chat",
   title: "Chat with us",
@@ -86,3 +86,6 @@ export const EN = {
   r_thanks: "Thanks for your feedback.",
   r_failed: "Your rating was not sent. Please try again.",
 };
+
+/** Every English string, the launcher's and the conversation's: what each translation must match. */
+export const english = () => ({ ...LAUNCHER_EN, ...CONVERSATION_EN });

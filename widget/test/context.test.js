@@ -4,8 +4,10 @@ import { readFileSync } from "node:fs";
 import { capContext, cleanPage, describe, isSecretName, isSecretParam, scanContext, useRules } from "../src/context.js";
 import { createStore } from "../src/storage.js";
 import { formatter, isRtl, languageFor, LAUNCHER_EN } from "../src/i18n.js";
-import { EN } from "../src/strings.js";
+import { english } from "../src/strings.js";
 import { TRANSLATIONS } from "../src/translations.js";
+
+const EN = english();
 
 const read = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"));
 

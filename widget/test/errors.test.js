@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { visitorKey } from "../src/errors.js";
-import { EN } from "../src/strings.js";
+import { english } from "../src/strings.js";
 import { TRANSLATIONS } from "../src/translations.js";
+
+const EN = english();
 
 // Codes the widget can meet; REPCHAT_ERROR_CODES (set by tests/test_error_words.py) adds every code in bff/.
 const CODES = [
