@@ -17,8 +17,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 from bff.emulator.scenario import Scenario
 
 from .stack import Stack, running_stack
-from .test_quality import axe_violations
-from .widget_page import W, last_reply, open_chat, send, wait_reply
+from .widget_page import W, axe_violations, last_reply, open_chat, send, shadow, wait_reply
 
 pytestmark = pytest.mark.e2e
 SLOW = "[[fault: words=400, gap=0.02]]"  # a long reply that takes seconds to stream
@@ -37,11 +36,6 @@ def visitor(request, browser: Browser, playwright: Playwright) -> Iterator[Page]
     yield page
     context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
-
-
-def in_shadow(page: Page, expression: str, element: str = W):
-    """Evaluate `expression` with `root` bound to the widget's shadow root."""
-    return page.evaluate(f"() => {{ const root = document.querySelector('{element}').shadowRoot; return {expression}; }}")
 
 
 def asked_on(page: Page, url: str, question: str) -> str:
@@ -74,7 +68,7 @@ def streaming_below_history(page: Page, stack: Stack, site: str, scroll_to: int 
     seed_transcript(page, stack, site)
     open_chat(page)
     if scroll_to is not None:
-        in_shadow(page, f"root.querySelector('.log').scrollTop = {scroll_to}")
+        shadow(page, f"root.querySelector('.log').scrollTop = {scroll_to}")
     send(page, f"Tell me about integrations {SLOW}")
     expect(page.locator(f"{W} .msg.bot").last).not_to_be_empty(timeout=10_000)
 
@@ -190,14 +184,14 @@ def test_sending_while_scrolled_up_brings_the_message_and_reply_into_view(visito
 def test_reading_above_while_streaming_never_moves_the_view(visitor: Page, stack: Stack):
     page = visitor
     streaming_below_history(page, stack, "scroll-read")
-    in_shadow(page, "root.querySelector('.log').scrollTop = 200")
+    shadow(page, "root.querySelector('.log').scrollTop = 200")
     jump = page.locator(f"{W} .jump")
     expect(jump).to_be_visible()
     expect(page.locator(f"{W} [aria-live=polite]")).to_have_text("New messages below")
     seen = set()
     for _ in range(10):
         page.wait_for_timeout(100)
-        seen.add(in_shadow(page, "root.querySelector('.log').scrollTop"))
+        seen.add(shadow(page, "root.querySelector('.log').scrollTop"))
     assert seen == {200}, f"the view moved while the visitor read above: {seen}"
     assert axe_violations(page) == []
     # Once the reply is taller than the log, going down must show its newest lines.
@@ -210,7 +204,7 @@ def test_reading_above_while_streaming_never_moves_the_view(visitor: Page, stack
     # Keyboard: one Shift+Tab from the composer reaches the button; Enter goes down and back to typing.
     page.locator(f"{W} textarea").focus()
     page.keyboard.press("Shift+Tab")
-    assert in_shadow(page, "root.activeElement.className") == "jump"
+    assert shadow(page, "root.activeElement.className") == "jump"
     page.keyboard.press("Enter")
     expect(jump).to_be_hidden()
     expect(page.locator(f"{W} textarea")).to_be_focused()
@@ -247,7 +241,7 @@ def test_a_stale_retry_asks_again_at_the_end(visitor: Page, stack: Stack):
     expect(page.locator(f"{W} .msg.user")).to_have_count(3)
     expect(page.locator(f"{W} .msg.user").last).to_have_text("Do you have an API?")
     assert "API" in wait_reply(page)
-    order = in_shadow(page, "[...root.querySelectorAll('.msg')].map((m) => m.className).slice(-2)")
+    order = shadow(page, "[...root.querySelectorAll('.msg')].map((m) => m.className).slice(-2)")
     assert order == ["msg user", "msg bot"], order
     expect(page.locator(f"{W} .msg.error")).to_have_count(0)
 
@@ -351,7 +345,7 @@ def test_timestamps_and_copy_on_each_answer(visitor: Page, stack: Stack):
     expect(copy).to_have_text("Copied")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "**" in copied and "Segment" in copied, "the markdown source, not the rendered text"
-    assert copied == in_shadow(page, "JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).messages.at(-1).text")
+    assert copied == shadow(page, "JSON.parse(localStorage.getItem(Object.keys(localStorage)[0])).messages.at(-1).text")
 
 
 def test_timestamps_are_localised_and_relative(visitor: Page, stack: Stack):
@@ -380,7 +374,7 @@ def test_a_new_conversation_is_confirmed_and_starts_afresh(visitor: Page, stack:
     confirm = page.locator(f"{W} .confirm")
     expect(confirm).to_be_visible()
     expect(confirm).to_contain_text("Start a new conversation? This one will be cleared from this device.")
-    assert in_shadow(page, "root.activeElement.textContent") == "Start new"
+    assert shadow(page, "root.activeElement.textContent") == "Start new"
     assert axe_violations(page) == []
     page.keyboard.press("Escape")  # changed their mind
     expect(confirm).to_be_hidden()

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 from bff.emulator.composer import long_reply
 
 from .stack import Stack
-from .widget_page import W, ask, open_chat, send, wait_reply
+from .widget_page import W, ask, open_chat, send, shadow, wait_reply
 
 pytestmark = pytest.mark.e2e
 SLOW = "Which integrations do you have? [[fault: words=120, gap=0.03]]"  # a reply that streams for seconds
@@ -20,11 +20,6 @@ SLOW = "Which integrations do you have? [[fault: words=120, gap=0.03]]"  # a rep
 def words(text: str) -> list[str]:
     """The words of a reply, as markdown source or as shown (no emphasis marks, list markers or headings' #)."""
     return [word for word in re.sub(r"[*`#]", "", text).split() if not re.fullmatch(r"-|\d+\.", word)]
-
-
-def shadow(page: Page, expression: str):
-    """Evaluate `expression` with `root` bound to the widget's shadow root."""
-    return page.evaluate(f"() => {{ const root = document.querySelector('{W}').shadowRoot; return {expression}; }}")
 
 
 def next_page(page: Page, site: str, n: int) -> None:

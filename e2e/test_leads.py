@@ -23,8 +23,7 @@ from tests.servers import start_emulator as start_emulator_in_thread
 from tests.webhook_receiver import Receiver
 
 from .stack import url_of
-from .test_quality import axe_violations
-from .widget_page import W, ask, open_chat
+from .widget_page import W, ask, axe_violations, open_chat
 
 pytestmark = pytest.mark.e2e
 

@@ -6,8 +6,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from .stack import Stack
-from .test_quality import axe_violations, save_shot
-from .widget_page import W, last_reply, open_chat, send, wait_reply
+from .widget_page import W, axe_violations, last_reply, open_chat, save_shot, send, wait_reply
 
 pytestmark = pytest.mark.e2e
 

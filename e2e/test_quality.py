@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from bff.emulator.scenario import Scenario
 
-from .stack import ARTIFACTS, Stack, running_stack
-from .widget_page import W, ask, last_reply, open_chat, replies, send, wait_reply
+from .stack import Stack, running_stack
+from .widget_page import W, ask, axe_violations, last_reply, open_chat, replies, save_shot, send, shadow, wait_reply
 
 pytestmark = pytest.mark.e2e
-AXE = Path(__file__).resolve().parent.parent / "widget" / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 ACCENT = "rgb(37, 99, 235)"
-
-
-def shadow(page: Page, expression: str):
-    return page.evaluate(f"() => {{ const root = document.querySelector('{W}').shadowRoot; return {expression}; }}")
-
-
-def axe_violations(page: Page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """async () => (await axe.run(document, {
-             runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']},
-           })).violations.map((v) => ({id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target)}))"""
-    )
-    return [v for v in result if v["impact"] in ("serious", "critical")]
-
-
-def save_shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name))
-    if SHOTS.is_dir() and shutil.os.environ.get("REPCHAT_UPDATE_SCREENSHOTS"):
-        shutil.copy(ARTIFACTS / name, SHOTS / name)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -2,9 +2,41 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
 from playwright.sync_api import Locator, Page, expect
 
+from .stack import ARTIFACTS
+
 W = "repchat-widget"
+AXE = Path(__file__).resolve().parent.parent / "widget" / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+def shadow(page: Page, expression: str):
+    """Evaluate `expression` with `root` bound to the widget's shadow root."""
+    return page.evaluate(f"() => {{ const root = document.querySelector('{W}').shadowRoot; return {expression}; }}")
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """axe-core's serious and critical WCAG 2.2 AA violations on the page, the widget's shadow DOM included."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => (await axe.run(document, {
+             runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']},
+           })).violations.map((v) => ({id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target)}))"""
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def save_shot(page: Page, name: str) -> None:
+    """A screenshot in e2e/artifacts; with REPCHAT_UPDATE_SCREENSHOTS also the README's copy in docs/screenshots."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
+    if SHOTS.is_dir() and os.environ.get("REPCHAT_UPDATE_SCREENSHOTS"):
+        shutil.copy(ARTIFACTS / name, SHOTS / name)
 
 
 def open_chat(page: Page) -> None:
