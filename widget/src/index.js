@@ -2,6 +2,7 @@
 // Entry point: read the script tag, load the visitor's language, mount the
 // widget and expose window.RepChat.
 import { createApi, createEvents, install } from "./api.js";
+import { DOCTOR, loadChunk } from "./loader.js";
 import { mount } from "./mount.js";
 import { languageFor } from "./i18n.js";
 import { fetchTranslation } from "./transport.js";
@@ -47,6 +48,7 @@ function readConfig(script, win) {
     previewDelay: Number(data.preview) || 0,
     allowedOrigins: (data.allowedOrigins || "").split(",").map((s) => s.trim()).filter(Boolean),
     imageHosts: data.imageHosts || "",
+    doctor: data.doctor != null || /repchat-doctor/.test(win.location.hash),
   };
 }
 
@@ -68,8 +70,13 @@ function start(win, doc) {
       onDestroy: () => {
         if (win.RepChat === api) delete win.RepChat;
       },
+      // The embed doctor is its own script, loaded only when asked (see doctor/index.js).
+      diagnose: (/** @type {boolean | undefined} */ show) =>
+        /** @type {Promise<import("./loader.js").Doctor>} */ (loadChunk(doc, win, config.base, DOCTOR)).then((d) =>
+          d.diagnose({ win, doc, config, host: widget.host, version: VERSION, show })),
     });
     install(win, api);
+    if (config.doctor) api.diagnose(true);
   };
   /** @param {() => void} fn */
   const whenBody = (fn) => (doc.body ? fn() : doc.addEventListener("DOMContentLoaded", fn, { once: true }));

@@ -37,6 +37,7 @@ import { fetchRules } from "./transport.js";
  * @property {number} previewDelay
  * @property {string[]} allowedOrigins
  * @property {string} imageHosts hosts whose images replies may show (data-image-hosts), else images are links
+ * @property {boolean} [doctor] run the embed doctor at load and show its report (data-doctor, or #repchat-doctor in the URL)
  */
 
 /**
@@ -49,6 +50,7 @@ import { fetchRules } from "./transport.js";
  * @property {Record<string, (command: any) => unknown>} handlers host-registered command handlers
  * @property {(values: Record<string, unknown>) => void} setContext
  * @property {() => void} destroy
+ * @property {HTMLElement} host the widget's element (the embed doctor checks it is still in the page)
  */
 
 /**
@@ -226,6 +228,7 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
 
   return {
     whenReady,
+    host: element,
     ifMounted(use) {
       if (mounted) use(mounted);
     },

@@ -1,0 +1,190 @@
+"""The embed doctor (`RepChat.diagnose()`, data-doctor) on owners' pages that break chat widgets.
+
+Each test builds the broken site for real: a reverse proxy that holds the
+event stream until it ends, one that gzips it, a page whose CSP leaves the
+BFF out of connect-src, an origin the BFF does not allow, a cookie banner
+over the launcher; and the doctor must name that cause, with its fix. On the
+demo site it reports all clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, expect
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from bff.app import create_app
+from bff.dev.processes import listening_socket
+from bff.dev.server import BackgroundServer
+from tests.servers import bff_settings, start_emulator
+
+from .proxy import holding_proxy
+from .stack import url_of
+from .test_quality import axe_violations
+
+W = "repchat-widget"
+
+
+def owner_pages() -> Starlette:
+    """An owner's pages; `?via=URL` is where the script tag loads widget.js from (the BFF, or a proxy before it)."""
+
+    def page(request: Request, head: str = "", body: str = "", headers: dict[str, str] | None = None) -> HTMLResponse:
+        via = request.query_params["via"]
+        doctor = " data-doctor" if "doctor" in request.query_params else ""
+        return HTMLResponse(
+            f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Owner's page</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">{head}</head>
+<body><h1>Owner's page</h1><p>Content.</p>{body}
+<script src="{via}/widget.js" data-site="doctor"{doctor} async></script></body></html>""",
+            headers=headers,
+        )
+
+    async def plain(request: Request) -> HTMLResponse:
+        return page(request)
+
+    async def strict(request: Request) -> HTMLResponse:
+        # Scripts from the BFF are allowed, connections only to the page's own origin: a common slip.
+        via = request.query_params["via"]
+        return page(request, headers={"Content-Security-Policy": f"default-src 'self'; script-src 'self' {via}; connect-src 'self'"})
+
+    async def banner(request: Request) -> HTMLResponse:
+        style = ("<style>#cookie-banner{position:fixed;left:0;right:0;bottom:0;height:140px;z-index:2147483647;"
+                 "background:#0f172a;color:#fff;padding:16px}</style>")
+        return page(request, head=style, body='<div id="cookie-banner" class="consent">We use cookies. <button>Accept</button></div>')
+
+    return Starlette(routes=[Route("/", plain), Route("/strict", strict), Route("/banner", banner)])
+
+
+@dataclass
+class Sites:
+    bff: str
+    pages: str  # allowed by the BFF
+    refused: str  # the same pages on an origin the BFF does not allow
+    holding: str  # a proxy before the BFF that holds each response until it ends
+    gzipping: str  # one that also gzips it
+
+
+@pytest.fixture(scope="module")
+def sites() -> Iterator[Sites]:
+    emulator = start_emulator(token_gap=0.01)
+    bff_sock, pages_sock = listening_socket(), listening_socket()
+    bff, pages = url_of(bff_sock), url_of(pages_sock)
+    # Only pages on 127.0.0.1 are allowed: the same server as http://localhost:PORT is another origin.
+    settings = bff_settings(emulator.url, public_url=bff, allowed_origins=(bff, pages))
+    servers = [
+        BackgroundServer(create_app(settings), sock=bff_sock),
+        BackgroundServer(owner_pages(), sock=pages_sock),
+        BackgroundServer(holding_proxy(bff)),
+        BackgroundServer(holding_proxy(bff, compress=True)),
+    ]
+    urls = [server.start() for server in servers]
+    try:
+        yield Sites(bff, pages, pages.replace("127.0.0.1", "localhost"), urls[2], urls[3])
+    finally:
+        for server in (*reversed(servers), emulator.server):
+            server.stop()
+
+
+def diagnose(page: Page, url: str) -> dict[str, Any]:
+    """Open `url` and run the doctor as an owner would in the console; the report, findings by id."""
+    page.goto(url)
+    page.wait_for_function("window.RepChat && window.RepChat.version")
+    report: dict[str, Any] = page.evaluate("RepChat.diagnose()")
+    report["by"] = {item["id"]: item for item in report["findings"]}
+    return report
+
+
+def statuses(report: dict[str, Any]) -> dict[str, str]:
+    return {item["id"]: item["status"] for item in report["findings"]}
+
+
+def test_the_demo_site_is_all_clear_and_the_console_says_so(page: Page, sites: Sites):
+    said: list[str] = []
+    page.on("console", lambda message: said.append(message.text))
+    report = diagnose(page, f"{sites.bff}/demo")
+    assert report["ok"], report["findings"]
+    assert set(statuses(report).values()) == {"ok"}, statuses(report)
+    assert set(statuses(report)) == {
+        "origin", "csp-script", "csp-connect", "styles", "stream-live", "stream-compressed",
+        "launcher-visible", "launcher-keyboard", "viewport", "body-swap",
+    }
+    assert "The page's Content-Security-Policy header allows connections" in report["by"]["csp-connect"]["detail"]
+    assert "arrived uncompressed" in report["by"]["stream-compressed"]["detail"]
+    assert any(text.startswith("repchat doctor: all clear on " + f"{sites.bff}/demo") for text in said), said
+    # The doctor is its own script, loaded only when asked, from a content-named URL.
+    assert page.evaluate("performance.getEntriesByType('resource').some((e) => /\\/widget\\/doctor\\.[0-9a-f]{16}\\.js$/.test(e.name))")
+
+
+def test_a_proxy_that_holds_the_stream_is_named_with_its_fix(page: Page, sites: Sites):
+    report = diagnose(page, f"{sites.pages}/?via={sites.holding}")
+    live = report["by"]["stream-live"]
+    assert not report["ok"] and live["status"] == "fail"
+    assert "held the stream and sent it at once" in live["detail"]
+    assert "proxy_buffering off" in live["fix"] and "X-Accel-Buffering" in live["fix"] and "no-transform" in live["fix"]
+    assert report["by"]["stream-compressed"]["status"] == "ok"
+    assert statuses(report)["origin"] == "ok"
+
+
+def test_a_proxy_that_gzips_the_stream_is_named_as_the_cause(page: Page, sites: Sites):
+    report = diagnose(page, f"{sites.pages}/?via={sites.gzipping}")
+    packed, live = report["by"]["stream-compressed"], report["by"]["stream-live"]
+    assert packed["status"] == "fail" and "reached this page compressed" in packed["detail"]
+    assert "gzip off" in packed["fix"] and "Cloudflare" in packed["fix"]
+    assert live["status"] == "fail" and "compressed on the way" in live["detail"]
+
+
+def test_a_csp_without_the_bff_in_connect_src_is_named(page: Page, sites: Sites):
+    report = diagnose(page, f"{sites.pages}/strict?via={sites.bff}")
+    connect = report["by"]["csp-connect"]
+    assert connect["status"] == "fail"
+    assert "header blocks connections to " + sites.bff in connect["detail"] and "connect-src" in connect["detail"]
+    assert f"Add {sites.bff} to connect-src" in connect["fix"]
+    assert report["by"]["csp-script"]["status"] == "ok" and report["by"]["styles"]["status"] == "ok"
+    assert report["by"]["origin"]["status"] == "skip"
+
+
+def test_an_origin_the_bff_does_not_allow_is_named_with_the_setting(page: Page, sites: Sites):
+    report = diagnose(page, f"{sites.refused}/?via={sites.bff}")
+    origin = report["by"]["origin"]
+    assert origin["status"] == "fail" and sites.refused in origin["detail"]
+    assert f"Add {sites.refused} to REPCHAT_ALLOWED_ORIGINS" in origin["fix"]
+    assert report["by"]["stream-live"]["status"] == "skip"
+
+
+def test_a_cookie_banner_over_the_launcher_is_named(page: Page, sites: Sites):
+    report = diagnose(page, f"{sites.pages}/banner?via={sites.bff}")
+    covered = report["by"]["launcher-visible"]
+    assert covered["status"] == "fail" and "covered by div#cookie-banner.consent" in covered["detail"]
+    assert "--rc-z" in covered["fix"] and "--rc-bottom" in covered["fix"]
+    assert report["by"]["launcher-keyboard"]["status"] == "ok"
+    assert [key for key, value in statuses(report).items() if value != "ok"] == ["launcher-visible"]
+
+
+def test_data_doctor_shows_the_report_on_the_page_accessibly(page: Page, sites: Sites):
+    page.goto(f"{sites.pages}/?via={sites.bff}&doctor")
+    region = page.get_by_role("region", name="repchat doctor")
+    expect(region).to_be_visible(timeout=15_000)
+    expect(region.get_by_role("status")).to_have_text("All clear: 10 checks passed.")
+    expect(region.locator("li[data-status=ok]")).to_have_count(10)
+    close = region.get_by_role("button", name="Close the report")
+    expect(close).to_be_focused()
+    assert axe_violations(page) == []
+    close.click()
+    expect(region).to_have_count(0)
+
+
+def test_the_url_flag_shows_problems_on_the_page(page: Page, sites: Sites):
+    page.goto(f"{sites.pages}/banner?via={sites.bff}#repchat-doctor")
+    region = page.get_by_role("region", name="repchat doctor")
+    expect(region.get_by_role("status")).to_have_text("1 problem(s) found. Each says what to change.", timeout=15_000)
+    problem = region.locator("li[data-status=fail]")
+    expect(problem).to_contain_text("Problem")
+    expect(problem).to_contain_text("covered by div#cookie-banner.consent")
+    expect(problem).to_contain_text("Fix: Stack the launcher above it")
