@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -29,18 +29,17 @@ from .proxy import holding_proxy
 from .stack import url_of
 from .test_quality import axe_violations
 
-W = "repchat-widget"
-
 
 def owner_pages() -> Starlette:
     """An owner's pages; `?via=URL` is where the script tag loads widget.js from (the BFF, or a proxy before it)."""
 
-    def page(request: Request, head: str = "", body: str = "", headers: dict[str, str] | None = None) -> HTMLResponse:
+    def page(request: Request, head: str = "", body: str = "", headers: dict[str, str] | None = None,
+             viewport: str = '<meta name="viewport" content="width=device-width, initial-scale=1">') -> HTMLResponse:
         via = request.query_params["via"]
         doctor = " data-doctor" if "doctor" in request.query_params else ""
         return HTMLResponse(
             f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Owner's page</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">{head}</head>
+{viewport}{head}</head>
 <body><h1>Owner's page</h1><p>Content.</p>{body}
 <script src="{via}/widget.js" data-site="doctor"{doctor} async></script></body></html>""",
             headers=headers,
@@ -59,7 +58,11 @@ def owner_pages() -> Starlette:
                  "background:#0f172a;color:#fff;padding:16px}</style>")
         return page(request, head=style, body='<div id="cookie-banner" class="consent">We use cookies. <button>Accept</button></div>')
 
-    return Starlette(routes=[Route("/", plain), Route("/strict", strict), Route("/banner", banner)])
+    async def turbo(request: Request) -> HTMLResponse:
+        # A Rails page with Turbo Drive (its meta tags), and, as many older sites, no viewport.
+        return page(request, head='<meta name="turbo-cache-control" content="no-preview">', viewport="")
+
+    return Starlette(routes=[Route("/", plain), Route("/strict", strict), Route("/banner", banner), Route("/turbo", turbo)])
 
 
 @dataclass
@@ -188,3 +191,31 @@ def test_the_url_flag_shows_problems_on_the_page(page: Page, sites: Sites):
     expect(problem).to_contain_text("Problem")
     expect(problem).to_contain_text("covered by div#cookie-banner.consent")
     expect(problem).to_contain_text("Fix: Stack the launcher above it")
+
+
+def test_a_body_swap_and_a_missing_viewport_are_reported_as_they_are(page: Page, sites: Sites):
+    page.goto(f"{sites.pages}/turbo?via={sites.bff}")
+    page.wait_for_function("window.RepChat && window.RepChat.version")
+    # What Turbo Drive does on a link click: the next page's <body> replaces this one.
+    page.evaluate("""() => {
+        const next = document.createElement('body');
+        next.append(Object.assign(document.createElement('h1'), {textContent: 'Next page'}));
+        document.body.replaceWith(next);
+    }""")
+    attached = page.evaluate("() => new Promise((done) => setTimeout(() => done(!!document.querySelector('repchat-widget')), 100))")
+    report = page.evaluate("RepChat.diagnose(true)")
+    by = {item["id"]: item for item in report["findings"]}
+    swap = by["body-swap"]
+    assert "This page navigates with Turbo (Hotwire), which replaces <body>." in swap["detail"]
+    # Whether or not this version re-attaches after a swap, the report says what is true of the page.
+    assert swap["status"] == ("ok" if attached else "fail"), (attached, swap)
+    if not attached:
+        assert "no longer in the page" in swap["detail"] and "data-turbo-permanent" in swap["fix"]
+        assert by["launcher-visible"]["status"] == "skip"
+    viewport = by["viewport"]
+    assert viewport["status"] == "fail" and "no viewport meta tag" in viewport["detail"]
+    assert viewport["fix"] == 'Add <meta name="viewport" content="width=device-width, initial-scale=1"> to the page\'s <head>.'
+    # Shown on the page even when the widget's own element is gone.
+    region = page.get_by_role("region", name="repchat doctor")
+    expect(region).to_be_visible()
+    expect(region.locator("li[data-check=viewport]")).to_contain_text("Fix: Add <meta name=\"viewport\"")
