@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from .servers import ORIGIN
+from bff.app import create_app
+from bff.dev.server import BackgroundServer
+
+from .servers import ORIGIN, RunningEmulator, bff_settings
 from .sse_client import stream_events
 
 PATH = "/v1/diagnostics/stream"
@@ -71,3 +76,27 @@ def test_it_is_rate_limited_per_address(make_bff: Callable[..., str]):
 def test_an_opaque_origin_is_refused_not_failed(bff: str, origin: str):
     answer = httpx.get(bff + PATH, headers={"Origin": origin})
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "origin_missing"
+
+
+@pytest.fixture(scope="module")
+def unlimited(emulator: RunningEmulator) -> Iterator[httpx.Client]:
+    """A client of a BFF without the doctor's rate limit, which would answer most fuzz examples 429."""
+    server = BackgroundServer(create_app(bff_settings(emulator.url, rate_diagnostics_per_ip="")))
+    with httpx.Client(base_url=server.start(), timeout=10) as client:
+        yield client
+    server.stop()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    query=st.dictionaries(st.sampled_from(["count", "gap"]) | st.text(max_size=8),
+                          st.text(max_size=12) | st.integers(-10**6, 10**6).map(str), max_size=3),
+    origin=st.sampled_from([ORIGIN, "null", "", "https://elsewhere.example"]) | st.text(max_size=30).filter(str.isprintable),
+)
+def test_no_query_or_origin_makes_it_fail(unlimited: httpx.Client, query: dict[str, str], origin: str):
+    # Its own fuzz rather than tests/security/test_no_500.py's, which reads every answer whole (1.25 s here).
+    with unlimited.stream("GET", PATH, params=query, headers={"Origin": origin.encode()}) as response:
+        assert response.status_code in (200, 400, 403), (query, origin, response.status_code)
+        if response.status_code != 200:
+            response.read()
+            assert set(response.json()["error"]) == {"code", "message"}
