@@ -20,7 +20,7 @@ from .checks import Finding
 from .csp import allows
 from .origins import OriginPolicy
 from .settings import Settings
-from .snippet import Snippet, allowed_origins_line, for_settings
+from .snippet import SITE_NAME, Snippet, allowed_origins_line, for_settings
 
 TIMEOUT = 10.0
 
@@ -51,6 +51,9 @@ def _script_tag(scan: PageScan, page: str, snippet: Snippet) -> tuple[Finding, d
     ours = [script for script in widgets if urljoin(page, script["src"]).split("?")[0] == snippet.script_src]
     if ours:
         site = ours[0].get("data-site", "") or "default"
+        if not SITE_NAME.fullmatch(site):
+            return Finding("fatal", "script tag", f"the script tag's data-site {site!r} is not 1 to 64 letters, digits, '.', '-' "
+                           "or '_': the BFF refuses its chats; give it a plain name like data-site=\"shop\""), ours[0]
         return Finding("ok", "script tag", f"the page loads {snippet.script_src} (data-site {site!r})"), ours[0]
     if widgets:
         elsewhere = urljoin(page, widgets[0]["src"])

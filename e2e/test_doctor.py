@@ -210,7 +210,7 @@ def test_a_body_swap_and_a_missing_viewport_are_reported_as_they_are(page: Page,
     # Whether or not this version re-attaches after a swap, the report says what is true of the page.
     assert swap["status"] == ("ok" if attached else "fail"), (attached, swap)
     if not attached:
-        assert "no longer in the page" in swap["detail"] and "data-turbo-permanent" in swap["fix"]
+        assert "no longer in the page" in swap["detail"] and "turbo-visit-control" in swap["fix"]
         assert by["launcher-visible"]["status"] == "skip"
     viewport = by["viewport"]
     assert viewport["status"] == "fail" and "no viewport meta tag" in viewport["detail"]

@@ -45,6 +45,7 @@ PAGES = {
     "/no-nonce": lambda: html(TAG, headers={"Content-Security-Policy": f"script-src 'nonce-r4nd0m' 'strict-dynamic' {BFF}; connect-src {BFF}"}),
     "/other-bff": lambda: html('<script src="https://widgets.other.example/widget.js" async></script>'),
     "/no-tag": lambda: html("<p>No chat here.</p>"),
+    "/bad-site": lambda: html(TAG.replace('"shop"', '"my shop!"')),
     "/gone": lambda: HTMLResponse("<h1>Not found</h1>", status_code=404),
 }
 
@@ -136,6 +137,8 @@ def test_a_missing_or_foreign_script_tag_is_named_with_the_tag_to_paste(site: st
     assert status == 1
     assert failures(lines)[0].startswith(f"FAIL  script tag      the page has no <script src=\".../widget.js\">: paste "
                                     f"{TAG.replace('shop', 'default')} before </body>")
+    status, lines = check(f"{site}/bad-site")
+    assert status == 1 and "the script tag's data-site 'my shop!' is not 1 to 64 letters" in failures(lines)[0]
     status, lines = check(f"{site}/other-bff")
     assert status == 1
     assert "the page's widget.js comes from https://widgets.other.example/widget.js, not this BFF" in failures(lines)[0]

@@ -249,8 +249,9 @@ export function checkBodySwap(win, doc, host) {
   if (!host.isConnected) {
     return finding("body-swap", "fail", title,
       `${uses}The widget's element is no longer in the page: something replaced or emptied <body> after the widget loaded, and the chat is gone.`,
-      "Update repchat on the BFF (current versions re-attach after Turbo, Astro and history-API navigation); with Turbo, " +
-      "you can also keep the widget with <repchat-widget data-turbo-permanent id=\"repchat\">, with Astro with transition:persist.");
+      "The widget has to re-attach after each such navigation: run a repchat version that does (widget.js comes from your BFF, " +
+      "so updating the BFF updates it), or make navigations to pages with the chat full page loads: with Turbo, " +
+      "<meta name=\"turbo-visit-control\" content=\"reload\"> on those pages; with Astro, data-astro-reload on links to them.");
   }
   return finding("body-swap", "ok", title, swappers.length
     ? `${uses}The widget is in the page now; navigate once and run the doctor again to see it stay.`
