@@ -24,7 +24,7 @@ from .checks import Finding, run_checks
 from .errors import ApiError
 from .listen import free_port, lan_address, port_problem
 from .logs import log_config
-from .profiles import ProfileError, default_profile_id, load_profiles, site_profiles
+from .profiles import Profile, ProfileError, default_profile_id, load_profiles, site_profiles
 from .protocol import HeaderDeadlineProtocol
 from .qr import landing_url, options_from, render
 from .origins import OriginPolicy
@@ -219,6 +219,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if args.strict and warnings else 0
 
 
+def _snippet_problem(args: argparse.Namespace, settings: Settings, origin: str, profiles: dict[str, Profile]) -> str:
+    """Why `repchat snippet` cannot print a working snippet for these arguments, or ""."""
+    if not settings.public_url:
+        return "give --public-url or set REPCHAT_PUBLIC_URL (the address widget.js is served from)"
+    if public_url_problem(settings.public_url):
+        return f"the public URL {public_url_problem(settings.public_url)}"
+    if origin_problem(origin):
+        return origin_problem(origin)
+    if origin.endswith(":*"):
+        return "--origin must be one site's origin, not a pattern"
+    if not SITE_NAME.fullmatch(args.site):
+        return f"--site {args.site!r} must be 1 to 64 letters, digits, '.', '-' or '_'"
+    if args.profile and args.profile not in profiles:  # an id or a slug, as data-profile takes
+        known = ", ".join(sorted({profile.id for profile in profiles.values()})) or "none configured"
+        return f"--profile {args.profile!r} is not a configured profile ({known})"
+    return ""
+
+
 def cmd_snippet(args: argparse.Namespace) -> int:
     """Print the script tag, the CSP lines and the allowed-origin setting for one site."""
     try:
@@ -229,15 +247,8 @@ def cmd_snippet(args: argparse.Namespace) -> int:
     except (SettingsError, ProfileError) as exc:
         print(f"repchat snippet: {exc}", file=sys.stderr)
         return 2
-    problem = "" if settings.public_url else "give --public-url or set REPCHAT_PUBLIC_URL (the address widget.js is served from)"
-    problem = problem or public_url_problem(settings.public_url) and f"the public URL {public_url_problem(settings.public_url)}"
     origin = args.origin.rstrip("/")
-    problem = problem or origin_problem(origin) or ("--origin must be one site's origin, not a pattern" if origin.endswith(":*") else "")
-    if not SITE_NAME.fullmatch(args.site):
-        problem = problem or f"--site {args.site!r} must be 1 to 64 letters, digits, '.', '-' or '_'"
-    if args.profile and args.profile not in profiles:  # an id or a slug, as data-profile takes
-        known = ", ".join(sorted({profile.id for profile in profiles.values()})) or "none configured"
-        problem = problem or f"--profile {args.profile!r} is not a configured profile ({known})"
+    problem = _snippet_problem(args, settings, origin, profiles)
     if problem:
         print(f"repchat snippet: {problem}", file=sys.stderr)
         return 2
