@@ -75,9 +75,10 @@ def source_matches(source: str, url: str, page: str) -> bool:
     return target.path.startswith(path) if path.endswith("/") else target.path == path
 
 
-def allows(policies: list[str], kind: str, url: str, page: str, nonce: str = "") -> Verdict:
+def allows(policies: list[str], kind: str, url: str, page: str, nonce: str = "", inserted: bool = False) -> Verdict:
     """Whether every enforced policy lets `url` load as `kind` (`script-src-elem` for a script tag
-    in the page, with its `nonce` if it has one, or `connect-src`)."""
+    in the page, with its `nonce` if it has one, or, `inserted`, added by an allowed script as widget.js
+    adds its other scripts; or `connect-src`)."""
     for policy in policies:
         directives = parse_policy(policy)
         found = next(((name, directives[name]) for name in FALLBACK[kind] if name in directives), None)
@@ -88,7 +89,9 @@ def allows(policies: list[str], kind: str, url: str, page: str, nonce: str = "")
         if kind != "connect-src":
             if nonce and f"'nonce-{nonce}'" in sources:
                 continue
-            if "'strict-dynamic'" in lowered:  # host lists are ignored; only a nonce or hash lets a tag in
+            if "'strict-dynamic'" in lowered:  # host lists are ignored: a nonce lets a tag in, trust what it adds
+                if inserted:
+                    continue
                 return Verdict(False, name, tuple(sources))
         if not any(source_matches(source, url, page) for source in sources):
             return Verdict(False, name, tuple(sources))

@@ -67,18 +67,24 @@ def _script_tag(scan: PageScan, page: str, snippet: Snippet) -> tuple[Finding, d
 def _csp(policies: list[str], page: str, snippet: Snippet, script: dict[str, str] | None) -> list[Finding]:
     if not policies:
         return [Finding("ok", "page CSP", "the page sends no Content-Security-Policy: nothing to allow")]
-    found = []
+    found: list[Finding] = []
+    nonce = (script or {}).get("nonce", "")
+    # widget.js is a tag in the page; the conversation UI and the doctor are scripts it adds from /widget/.
     checks = (
-        ("script-src-elem", snippet.script_src, "load widget.js", f"script-src {snippet.public_origin}"),
-        ("connect-src", f"{snippet.public_url}/v1/messages", "reach the BFF (chat and replies)", f"connect-src {snippet.public_origin}"),
+        ("script-src-elem", snippet.script_src, False, "load widget.js"),
+        ("script-src-elem", f"{snippet.public_url}/widget/chunk.js", True, "load its conversation UI (from /widget/)"),
+        ("connect-src", f"{snippet.public_url}/v1/messages", False, "reach the BFF (chat and replies)"),
     )
-    for kind, url, what, line in checks:
-        verdict = allows(policies, kind, url, page, (script or {}).get("nonce", ""))
+    for kind, url, inserted, what in checks:
+        verdict = allows(policies, kind, url, page, nonce, inserted)
+        directive = kind.removesuffix("-elem")
+        if inserted and found[-1].level == "fatal":
+            continue  # widget.js itself is refused: one fix says it
         if verdict.allowed:
-            found.append(Finding("ok", "page CSP", f"{kind.removesuffix('-elem')} lets the widget {what}"))
+            found.append(Finding("ok", "page CSP", f"{directive} lets the widget {what}"))
         else:
             found.append(Finding("fatal", "page CSP", f"the page's policy ({verdict.directive} {' '.join(verdict.sources)}) does not let "
-                                 f"the widget {what}: add {snippet.public_origin} to it, i.e. \"{line}\""))
+                                 f"the widget {what}: add {snippet.public_origin} to it, i.e. \"{directive} {snippet.public_origin}\""))
     found.append(Finding("ok", "page CSP", "style-src needs nothing: the widget styles itself with constructable stylesheets"))
     return found
 

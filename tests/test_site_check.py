@@ -43,6 +43,7 @@ PAGES = {
     "/nonce": lambda: html(TAG.replace(" async", ' nonce="r4nd0m" async'), headers={
         "Content-Security-Policy": f"script-src 'nonce-r4nd0m' 'strict-dynamic'; connect-src {BFF}"}),
     "/no-nonce": lambda: html(TAG, headers={"Content-Security-Policy": f"script-src 'nonce-r4nd0m' 'strict-dynamic' {BFF}; connect-src {BFF}"}),
+    "/one-file": lambda: html(TAG, headers={"Content-Security-Policy": f"script-src {BFF}/widget.js; connect-src {BFF}"}),
     "/other-bff": lambda: html('<script src="https://widgets.other.example/widget.js" async></script>'),
     "/no-tag": lambda: html("<p>No chat here.</p>"),
     "/bad-site": lambda: html(TAG.replace('"shop"', '"my shop!"')),
@@ -97,6 +98,7 @@ def test_a_page_set_up_as_the_snippet_says_passes(site: str):
     text = "\n".join(lines)
     assert f"{site} is allowed" in text and f"the page loads {BFF}/widget.js (data-site 'shop')" in text
     assert "script-src lets the widget load widget.js" in text and "connect-src lets the widget reach the BFF" in text
+    assert "script-src lets the widget load its conversation UI (from /widget/)" in text
     assert lines[-1].startswith("the page is ready for the chat")
     # A page with no policy at all needs nothing; one that redirects is followed.
     assert check(f"{site}/open")[0] == 0
@@ -121,6 +123,16 @@ def test_a_meta_policy_counts_and_strict_dynamic_needs_the_tags_nonce(site: str)
     assert check(f"{site}/nonce")[0] == 0
     status, lines = check(f"{site}/no-nonce")
     assert status == 1 and "(script-src 'nonce-r4nd0m' 'strict-dynamic'" in failures(lines)[0]
+    assert len(failures(lines)) == 1  # what a nonce'd widget.js adds is trusted: only the tag itself lacks it
+
+
+def test_a_policy_that_allows_widget_js_alone_blocks_the_scripts_it_loads(site: str):
+    status, lines = check(f"{site}/one-file")
+    assert status == 1
+    assert failures(lines) == [
+        f"FAIL  page CSP        the page's policy (script-src {BFF}/widget.js) does not let the widget load its conversation "
+        f"UI (from /widget/): add {BFF} to it, i.e. \"script-src {BFF}\""
+    ]
 
 
 def test_an_origin_the_bff_does_not_allow_is_named_with_the_setting(site: str):
