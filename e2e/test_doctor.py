@@ -53,6 +53,11 @@ def owner_pages() -> Starlette:
         via = request.query_params["via"]
         return page(request, headers={"Content-Security-Policy": f"default-src 'self'; script-src 'self' {via}; connect-src 'self'"})
 
+    async def bff_only(request: Request) -> HTMLResponse:
+        # Connections to the BFF and nowhere else, not even the page's own origin.
+        via = request.query_params["via"]
+        return page(request, headers={"Content-Security-Policy": f"default-src 'self'; script-src 'self' {via}; connect-src {via}"})
+
     async def banner(request: Request) -> HTMLResponse:
         style = ("<style>#cookie-banner{position:fixed;left:0;right:0;bottom:0;height:140px;z-index:2147483647;"
                  "background:#0f172a;color:#fff;padding:16px}</style>")
@@ -62,7 +67,7 @@ def owner_pages() -> Starlette:
         # A Rails page with Turbo Drive (its meta tags), and, as many older sites, no viewport.
         return page(request, head='<meta name="turbo-cache-control" content="no-preview">', viewport="")
 
-    return Starlette(routes=[Route("/", plain), Route("/strict", strict), Route("/banner", banner), Route("/turbo", turbo)])
+    return Starlette(routes=[Route("/", plain), Route("/strict", strict), Route("/bff-only", bff_only), Route("/banner", banner), Route("/turbo", turbo)])
 
 
 @dataclass
@@ -151,6 +156,14 @@ def test_a_csp_without_the_bff_in_connect_src_is_named(page: Page, sites: Sites)
     assert f"Add {sites.bff} to connect-src" in connect["fix"]
     assert report["by"]["csp-script"]["status"] == "ok" and report["by"]["styles"]["status"] == "ok"
     assert report["by"]["origin"]["status"] == "skip"
+
+
+def test_a_policy_that_keeps_the_doctor_from_reading_the_page_still_gets_an_answer(page: Page, sites: Sites):
+    # The doctor reads the page's CSP header by fetching the page; this policy forbids that, not the chat.
+    report = diagnose(page, f"{sites.pages}/bff-only?via={sites.bff}")
+    assert report["ok"], report["findings"]
+    connect = report["by"]["csp-connect"]["detail"]
+    assert connect == f"The page's Content-Security-Policy header could not be read, so what the browser did is the answer: connections to {sites.bff} work."
 
 
 def test_an_origin_the_bff_does_not_allow_is_named_with_the_setting(page: Page, sites: Sites):

@@ -63,6 +63,7 @@ export function checkOrigin(probe, origin, base, blocked) {
  * @param {object} input
  * @param {string[]} input.policies the enforced policies (header and meta)
  * @param {string[]} input.sources where they came from ("the Content-Security-Policy header", "a <meta> tag")
+ * @param {boolean} [input.unread] the page's headers could not be read (its own policy may forbid the doctor's fetch)
  * @param {URL} input.page
  * @param {string} input.base
  * @param {SecurityPolicyViolationEvent[]} input.violations seen while the doctor ran, for the BFF's URLs
@@ -70,15 +71,17 @@ export function checkOrigin(probe, origin, base, blocked) {
  * @param {boolean} input.styled the launcher has the widget's styles
  * @returns {Finding[]}
  */
-export function checkCsp({ policies, sources, page, base, violations, probe, styled }) {
+export function checkCsp({ policies, sources, unread, page, base, violations, probe, styled }) {
   const bff = originOf(base);
+  const none = unread ? "The page's Content-Security-Policy header could not be read, so what the browser did is the answer:"
+    : "This page sets no Content-Security-Policy:";
   const joined = sources.join(" and ");
   const where = joined.charAt(0).toUpperCase() + joined.slice(1);
   const found = [];
   // widget.js and this doctor did load from the BFF, so scripts are allowed, whatever a reading of the policy says.
   const script = allows(policies, "script-src-elem", new URL(base + "/widget.js"), page);
   found.push(finding("csp-script", "ok", "The page's CSP allows the widget's scripts",
-    !policies.length ? "This page sets no Content-Security-Policy: nothing to allow."
+    !policies.length ? `${none} scripts from ${bff} load.`
       : script.allowed ? `${where} allows scripts from ${bff}.`
         : `widget.js and its scripts loaded from ${bff} (allowed by a nonce, a hash or 'strict-dynamic').`));
 
@@ -92,7 +95,10 @@ export function checkCsp({ policies, sources, page, base, violations, probe, sty
       `Add ${bff} to connect-src in the page's Content-Security-Policy, e.g. "connect-src 'self' ${bff}" ` +
       "(`repchat snippet` prints the lines for this BFF)."));
   } else {
-    found.push(finding("csp-connect", "ok", title, !policies.length ? "No Content-Security-Policy: connections are not restricted." : `${where} allows connections to ${bff}.`));
+    const allowed = policies.length ? `${where} allows connections to ${bff}` : "";
+    found.push(finding("csp-connect", "ok", title, !probe.status
+      ? `${allowed || "Nothing on this page blocks connections to " + bff}; the BFF did not answer (see the first check).`
+      : allowed ? allowed + "." : `${none} connections to ${bff} work.`));
   }
   found.push(styled
     ? finding("styles", "ok", "The widget's styles apply", "The widget styles itself inside its shadow root with constructable stylesheets, so style-src needs nothing added.")

@@ -42,7 +42,7 @@ async function pagePolicies(doc, win) {
   const metas = [...doc.querySelectorAll("meta[http-equiv]")].filter((meta) => /^content-security-policy$/i.test(meta.getAttribute("http-equiv") || ""));
   for (const meta of metas) policies.push(meta.getAttribute("content") || "");
   if (metas.length) sources.push("its <meta http-equiv=Content-Security-Policy>");
-  return { policies, sources };
+  return { policies, sources, unread: !headers };
 }
 
 /**
