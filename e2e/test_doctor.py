@@ -9,8 +9,10 @@ demo site it reports all clear.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +23,9 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from bff.app import create_app
-from bff.dev.processes import listening_socket
+from bff.dev.processes import free_port, listening_socket
 from bff.dev.server import BackgroundServer
+from tests.processes import need, wait_port
 from tests.servers import bff_settings, start_emulator
 
 from .proxy import holding_proxy
@@ -111,6 +114,36 @@ def diagnose(page: Page, url: str) -> dict[str, Any]:
 
 def statuses(report: dict[str, Any]) -> dict[str, str]:
     return {item["id"]: item["status"] for item in report["findings"]}
+
+
+@pytest.fixture(scope="module")
+def nginx(sites: Sites, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Debian's nginx before the BFF, as sites the doctor is for have it: /gzipped/ compresses event streams
+    (still flushed per event, as the BFF's X-Accel-Buffering: no asks); /buffered/ also ignores that header
+    (proxy_buffering on), and then its gzip holds the whole stream. (proxy_buffering on alone, measured here,
+    still passes each event on as it comes.)"""
+    binary, work, port = need("nginx"), tmp_path_factory.mktemp("nginx"), free_port()
+    bff = sites.bff.removeprefix("http://")
+    common = f"proxy_pass http://{bff}/; proxy_http_version 1.1; proxy_set_header Connection \"\";"
+    gzip = "gzip on; gzip_types text/event-stream; gzip_min_length 0; gzip_proxied any;"
+    temp = " ".join(f"{kind}_temp_path {work}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (work / "nginx.conf").write_text(f"""daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log;
+events {{ worker_connections 256; }}
+http {{ access_log off; {temp}
+  server {{ listen 127.0.0.1:{port};
+    location /gzipped/ {{ {common} {gzip} }}
+    location /buffered/ {{ {common} {gzip} proxy_buffering on; proxy_ignore_headers X-Accel-Buffering; }}
+  }}
+}}
+""")
+    process = subprocess.Popen([binary, "-p", str(work), "-c", str(work / "nginx.conf")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def test_the_demo_site_is_all_clear_and_the_console_says_so(page: Page, sites: Sites):
@@ -232,3 +265,21 @@ def test_a_body_swap_and_a_missing_viewport_are_reported_as_they_are(page: Page,
     region = page.get_by_role("region", name="repchat doctor")
     expect(region).to_be_visible()
     expect(region.locator("li[data-check=viewport]")).to_contain_text("Fix: Add <meta name=\"viewport\"")
+
+
+def test_nginx_holding_and_gzipping_the_stream_is_named_with_both_fixes(page: Page, sites: Sites, nginx: str):
+    report = diagnose(page, f"{sites.pages}/?via={nginx}/buffered")
+    live, packed = report["by"]["stream-live"], report["by"]["stream-compressed"]
+    assert live["status"] == "fail" and "compressed on the way" in live["detail"], live
+    assert "gzip off" in live["fix"] and "proxy_buffering off" in live["fix"]
+    assert packed["status"] == "fail" and "reached this page compressed" in packed["detail"]
+    assert report["by"]["origin"]["status"] == "ok"
+
+
+def test_nginx_gzipping_a_stream_it_still_flushes_is_a_warning(page: Page, sites: Sites, nginx: str):
+    report = diagnose(page, f"{sites.pages}/?via={nginx}/gzipped")
+    live, packed = report["by"]["stream-live"], report["by"]["stream-compressed"]
+    assert live["status"] == "ok", live
+    assert packed["status"] == "warn" and "reached this page compressed" in packed["detail"], packed
+    assert "gzip off" in packed["fix"]
+    assert report["ok"]  # a warning, not a problem: replies still stream
