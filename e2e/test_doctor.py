@@ -32,6 +32,8 @@ from .proxy import holding_proxy
 from .stack import url_of
 from .test_quality import axe_violations
 
+pytestmark = pytest.mark.e2e
+
 
 def owner_pages() -> Starlette:
     """An owner's pages; `?via=URL` is where the script tag loads widget.js from (the BFF, or a proxy before it)."""
