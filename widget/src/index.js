@@ -72,8 +72,7 @@ function start(win, doc) {
       },
       // The embed doctor is its own script, loaded only when asked (see doctor/index.js).
       diagnose: (/** @type {boolean | undefined} */ show) =>
-        /** @type {Promise<import("./loader.js").Doctor>} */ (loadChunk(doc, win, config.base, DOCTOR)).then((d) =>
-          d.diagnose({ win, doc, config, host: widget.host, version: VERSION, show })),
+        /** @type {Promise<import("./loader.js").Doctor>} */ (loadChunk(doc, win, config.base, DOCTOR)).then((d) => d.diagnose({ config, show })),
     });
     install(win, api);
     if (config.doctor) api.diagnose(true);

@@ -50,7 +50,6 @@ import { fetchRules } from "./transport.js";
  * @property {Record<string, (command: any) => unknown>} handlers host-registered command handlers
  * @property {(values: Record<string, unknown>) => void} setContext
  * @property {() => void} destroy
- * @property {HTMLElement} host the widget's element (the embed doctor checks it is still in the page)
  */
 
 /**
@@ -228,7 +227,6 @@ export function mount({ win, doc, config, lang, strings, version, emit }) {
 
   return {
     whenReady,
-    host: element,
     ifMounted(use) {
       if (mounted) use(mounted);
     },

@@ -171,13 +171,13 @@ export function describe(element) {
  * Can visitors see the launcher, and reach it by keyboard?
  * @param {Document} doc
  * @param {Window} win
- * @param {HTMLElement} host the widget's element
+ * @param {HTMLElement | null} host the widget's element, null when it is not in the page
  * @returns {Finding[]}
  */
 export function checkLauncher(doc, win, host) {
   const visible = "The launcher can be seen";
   const keys = "The launcher can be reached by keyboard";
-  if (!host.isConnected) {
+  if (!host || !host.isConnected) {
     const why = "Not checked: the widget's element is not in the page (see the body-swap check).";
     return [finding("launcher-visible", "skip", visible, why), finding("launcher-keyboard", "skip", keys, why)];
   }
@@ -246,13 +246,13 @@ const SWAPPERS = [
  * Does this page swap its body on navigation, and is the widget still in the page?
  * @param {Window} win
  * @param {Document} doc
- * @param {HTMLElement} host
+ * @param {HTMLElement | null} host the widget's element, null when it is not in the page
  */
 export function checkBodySwap(win, doc, host) {
   const title = "The widget survives the page's navigation";
   const swappers = SWAPPERS.filter(([, present]) => present(win, doc)).map(([name]) => name);
   const uses = swappers.length ? `This page navigates with ${swappers.join(", ")}, which replaces <body>. ` : "";
-  if (!host.isConnected) {
+  if (!host || !host.isConnected) {
     return finding("body-swap", "fail", title,
       `${uses}The widget's element is no longer in the page: something replaced or emptied <body> after the widget loaded, and the chat is gone.`,
       "The widget has to re-attach after each such navigation: run a repchat version that does (widget.js comes from your BFF, " +

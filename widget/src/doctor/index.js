@@ -76,17 +76,19 @@ function print(report) {
 }
 
 /**
- * Run every check on this page.
+ * Run every check on this page. widget.js passes only what it knows alone; the doctor finds the
+ * widget's element itself (by the version attribute it carries), so one that left the page is not found.
  * @param {object} options
- * @param {Window} options.win
- * @param {Document} options.doc
  * @param {import("../mount.js").Config} options.config
- * @param {HTMLElement} options.host the widget's element
- * @param {string} options.version
  * @param {boolean} [options.show] also show the report on the page
+ * @param {Window & {RepChat?: {version?: string}}} [win]
+ * @param {Document} [doc]
  * @returns {Promise<Report>}
  */
-export async function diagnose({ win, doc, config, host, version, show }) {
+export async function diagnose({ config, show }, win = window, doc = document) {
+  /** @type {HTMLElement | null} */
+  const host = doc.querySelector("[data-repchat-version]");
+  const version = (host && host.getAttribute("data-repchat-version")) || (win.RepChat && win.RepChat.version) || "";
   const base = config.base;
   const page = new URL(win.location.href);
   /** @type {SecurityPolicyViolationEvent[]} */
@@ -102,8 +104,8 @@ export async function diagnose({ win, doc, config, host, version, show }) {
   doc.removeEventListener("securitypolicyviolation", onViolation);
   const sizes = probe.ticks.length ? await bodySizes(win, probe.url) : null;
 
-  const launcher = host.shadowRoot && host.shadowRoot.querySelector(".launcher");
-  const styled = !host.isConnected || !launcher || launcher.getBoundingClientRect().width > 0 && win.getComputedStyle(launcher).borderRadius !== "0px";
+  const launcher = host && host.shadowRoot && host.shadowRoot.querySelector(".launcher");
+  const styled = !launcher || launcher.getBoundingClientRect().width > 0 && win.getComputedStyle(launcher).borderRadius !== "0px";
   const blocked = violations.some((event) => /^(connect|default)-src/.test(event.effectiveDirective || event.violatedDirective));
   const findings = [
     checkOrigin(probe, page.origin, base, blocked),

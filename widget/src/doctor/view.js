@@ -28,11 +28,11 @@ const WORDS = { ok: "OK", warn: "Warning", fail: "Problem", skip: "Skipped" };
 /**
  * Show `report` on the page (replacing one shown before).
  * @param {Document} doc
- * @param {HTMLElement} host the widget's element
+ * @param {HTMLElement | null} host the widget's element, null when it is not in the page
  * @param {import("./index.js").Report} report
  */
 export function showReport(doc, host, report) {
-  let root = host.isConnected ? host.shadowRoot : null;
+  let root = host && host.isConnected ? host.shadowRoot : null;
   if (!root) {
     const own = doc.createElement("repchat-doctor");
     doc.body.appendChild(own);
