@@ -285,3 +285,15 @@ def test_nginx_gzipping_a_stream_it_still_flushes_is_a_warning(page: Page, sites
     assert packed["status"] == "warn" and "reached this page compressed" in packed["detail"], packed
     assert "gzip off" in packed["fix"]
     assert report["ok"]  # a warning, not a problem: replies still stream
+
+
+def test_a_launcher_a_modal_library_made_inert_is_named(page: Page, sites: Sites):
+    page.goto(f"{sites.pages}/?via={sites.bff}")
+    page.wait_for_function("window.RepChat && window.RepChat.version")
+    # What a modal library does to everything outside its dialog, the widget included.
+    page.evaluate("document.querySelector('repchat-widget').inert = true")
+    report = page.evaluate("RepChat.diagnose()")
+    keys = next(item for item in report["findings"] if item["id"] == "launcher-keyboard")
+    assert keys["status"] == "fail"
+    assert keys["detail"] == "The widget's element is inert: keyboards and screen readers cannot reach the launcher."
+    assert "outside elements a dialog or a menu makes inert" in keys["fix"]

@@ -208,7 +208,8 @@ export function checkLauncher(doc, win, host) {
   const inert = host.closest("[inert], [aria-hidden=true]");
   if (launcher.disabled || launcher.tabIndex < 0 || inert) {
     found.push(finding("launcher-keyboard", "fail", keys,
-      inert ? `The widget sits inside ${describe(inert)}, which is ${inert.hasAttribute("inert") ? "inert" : "aria-hidden"}: keyboards and screen readers cannot reach the launcher.`
+      inert ? `${inert === host ? "The widget's element" : "The widget sits inside " + describe(inert) + ", which"} is ` +
+        `${inert.hasAttribute("inert") ? "inert" : "aria-hidden"}: keyboards and screen readers cannot reach the launcher.`
         : "The launcher cannot take keyboard focus.",
       "Keep repchat-widget a direct child of <body>, outside elements a dialog or a menu makes inert or aria-hidden."));
   } else {
