@@ -9,7 +9,6 @@ demo site it reports all clear.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from starlette.routing import Route
 from bff.app import create_app
 from bff.dev.processes import free_port, listening_socket
 from bff.dev.server import BackgroundServer
-from tests.processes import need, wait_port
+from tests.processes import nginx_server
 from tests.servers import bff_settings, start_emulator
 
 from .proxy import holding_proxy
@@ -124,28 +123,16 @@ def nginx(sites: Sites, tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     (still flushed per event, as the BFF's X-Accel-Buffering: no asks); /buffered/ also ignores that header
     (proxy_buffering on), and then its gzip holds the whole stream. (proxy_buffering on alone, measured here,
     still passes each event on as it comes.)"""
-    binary, work, port = need("nginx"), tmp_path_factory.mktemp("nginx"), free_port()
+    work, port = tmp_path_factory.mktemp("nginx"), free_port()
     bff = sites.bff.removeprefix("http://")
     common = f"proxy_pass http://{bff}/; proxy_http_version 1.1; proxy_set_header Connection \"\";"
     gzip = "gzip on; gzip_types text/event-stream; gzip_min_length 0; gzip_proxied any;"
-    temp = " ".join(f"{kind}_temp_path {work}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    (work / "nginx.conf").write_text(f"""daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log;
-events {{ worker_connections 256; }}
-http {{ access_log off; {temp}
-  server {{ listen 127.0.0.1:{port};
+    server = f"""server {{ listen 127.0.0.1:{port};
     location /gzipped/ {{ {common} {gzip} }}
     location /buffered/ {{ {common} {gzip} proxy_buffering on; proxy_ignore_headers X-Accel-Buffering; }}
-  }}
-}}
-""")
-    process = subprocess.Popen([binary, "-p", str(work), "-c", str(work / "nginx.conf")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_port(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
+  }}"""
+    with nginx_server(work, port, server) as url:
+        yield url
 
 
 def test_the_demo_site_is_all_clear_and_the_console_says_so(page: Page, sites: Sites):
