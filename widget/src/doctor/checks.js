@@ -42,7 +42,7 @@ const originOf = (url) => new URL(url).origin;
 export function checkOrigin(probe, origin, base, blocked) {
   const title = "This site may use the chat";
   if (probe.error.code === "origin_not_allowed") {
-    return finding("origin", "fail", title, `The BFF at ${base} refuses this page's origin ${origin}: visitors here see "not available".`,
+    return finding("origin", "fail", title, `The BFF at ${base} refuses this page's origin ${origin}: visitors here who open the chat read "The chat isn't available on this page right now."`,
       `Add ${origin} to REPCHAT_ALLOWED_ORIGINS on the BFF (a comma list, e.g. REPCHAT_ALLOWED_ORIGINS=${origin}) and restart it; ` +
       "`repchat snippet --origin " + origin + "` prints the line.");
   }
