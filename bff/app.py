@@ -24,6 +24,7 @@ from .landing import Landing
 from .leads import LeadsApi
 from .webhooks import Webhooks
 from .demo_site import demo_routes
+from .diagnostics import Diagnostics
 from .page_templates import template_env
 from .widget_asset import widget_routes
 from .profiles import default_profile_id, site_profiles
@@ -130,6 +131,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/metrics", metrics.endpoint),
         *api.routes(),
         *leads.routes(),
+        *Diagnostics(api).routes(),
         *widget_routes(),
         *demo_routes(settings, profiles.get(settings.profile_id), template_env()),
         *landing.routes(),

@@ -24,10 +24,14 @@ from .checks import Finding, run_checks
 from .errors import ApiError
 from .listen import free_port, lan_address, port_problem
 from .logs import log_config
-from .profiles import ProfileError, load_profiles, site_profiles
+from .profiles import Profile, ProfileError, default_profile_id, load_profiles, site_profiles
 from .protocol import HeaderDeadlineProtocol
 from .qr import landing_url, options_from, render
-from .settings import Settings, SettingsError, load_settings, public_url_problem
+from .origins import OriginPolicy
+from .settings import Settings, SettingsError, load_settings, origin_problem, public_url_problem
+from .site_check import check_site
+from .snippet import SITE_NAME, for_settings
+from .snippet import render as render_snippet
 
 if TYPE_CHECKING:
     from .emulator import EmulatorConfig
@@ -176,12 +180,36 @@ def _findings(args: argparse.Namespace) -> tuple[Settings | None, list[Finding]]
     return settings, run_checks(settings, args.workers)
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    """Print the checklist for the configuration `repchat serve` would run with."""
-    _, findings = _findings(args)
-    print("repchat check: the configuration `repchat serve` reads (REPCHAT_* and REPCHAT_CONFIG)")
+def _print_findings(findings: list[Finding]) -> None:
     for finding in findings:
         print(f"  {finding.line()}")
+
+
+def cmd_check_site(args: argparse.Namespace) -> int:
+    """Check an owner's page against this configuration: its origin, its script tag, its CSP."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"repchat check --site: {exc}", file=sys.stderr)
+        return 2
+    print(f"repchat check --site: {args.site} against this BFF ({settings.public_url or 'no REPCHAT_PUBLIC_URL'})")
+    findings = check_site(settings, args.site)
+    _print_findings(findings)
+    fatal = sum(finding.level == "fatal" for finding in findings)
+    if fatal:
+        print(f"not ready: {fatal} problem(s) on the page; in its browser, RepChat.diagnose() checks what a server cannot")
+        return 1
+    print("the page is ready for the chat; in its browser, RepChat.diagnose() checks the rest (proxies, launcher)")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Print the checklist for the configuration `repchat serve` would run with."""
+    if args.site:
+        return cmd_check_site(args)
+    _, findings = _findings(args)
+    print("repchat check: the configuration `repchat serve` reads (REPCHAT_* and REPCHAT_CONFIG)")
+    _print_findings(findings)
     fatal = sum(finding.level == "fatal" for finding in findings)
     warnings = sum(finding.level == "warn" for finding in findings)
     if fatal:
@@ -189,6 +217,46 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     print(f"ready for `repchat serve`, {warnings} warning(s)")
     return 1 if args.strict and warnings else 0
+
+
+def _snippet_problem(args: argparse.Namespace, settings: Settings, origin: str, profiles: dict[str, Profile]) -> str:
+    """Why `repchat snippet` cannot print a working snippet for these arguments, or ""."""
+    if not settings.public_url:
+        return "give --public-url or set REPCHAT_PUBLIC_URL (the address widget.js is served from)"
+    if public_url_problem(settings.public_url):
+        return f"the public URL {public_url_problem(settings.public_url)}"
+    if origin_problem(origin):
+        return origin_problem(origin)
+    if origin.endswith(":*"):
+        return "--origin must be one site's origin, not a pattern"
+    if not SITE_NAME.fullmatch(args.site):
+        return f"--site {args.site!r} must be 1 to 64 letters, digits, '.', '-' or '_'"
+    if args.profile and args.profile not in profiles:  # an id or a slug, as data-profile takes
+        known = ", ".join(sorted({profile.id for profile in profiles.values()})) or "none configured"
+        return f"--profile {args.profile!r} is not a configured profile ({known})"
+    return ""
+
+
+def cmd_snippet(args: argparse.Namespace) -> int:
+    """Print the script tag, the CSP lines and the allowed-origin setting for one site."""
+    try:
+        settings = load_settings()
+        if args.public_url:
+            settings = settings.replace(public_url=args.public_url)
+        profiles = site_profiles(settings.profiles_dir, settings.demo_site)
+    except (SettingsError, ProfileError) as exc:
+        print(f"repchat snippet: {exc}", file=sys.stderr)
+        return 2
+    origin = args.origin.rstrip("/")
+    problem = _snippet_problem(args, settings, origin, profiles)
+    if problem:
+        print(f"repchat snippet: {problem}", file=sys.stderr)
+        return 2
+    snippet = for_settings(settings, args.site, args.profile)
+    allowed = OriginPolicy(settings.allowed_origins, settings.public_origin).allows(origin)
+    speaks_for = profiles[args.profile].id if args.profile else default_profile_id(settings.profile_id, profiles)
+    print(render_snippet(settings, snippet, origin, allowed, speaks_for))
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -323,7 +391,16 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check the configuration `serve` would run with, one line per check")
     workers_option(check)
     check.add_argument("--strict", action="store_true", help="exit non-zero on warnings too")
+    check.add_argument("--site", default="", metavar="URL",
+                       help="instead, fetch this page of your site and check its origin, script tag and CSP against this BFF")
     check.set_defaults(run=cmd_check)
+
+    snippet = commands.add_parser("snippet", help="print the script tag, CSP lines and allowed-origin setting for a site")
+    snippet.add_argument("--origin", required=True, help="the site's origin, like https://shop.example")
+    snippet.add_argument("--site", default="default", help="the script tag's data-site name (default: default)")
+    snippet.add_argument("--profile", default="", help="a configured profile the site speaks for (default: REPCHAT_PROFILE_ID)")
+    snippet.add_argument("--public-url", default="", help="the BFF's public URL (default: REPCHAT_PUBLIC_URL)")
+    snippet.set_defaults(run=cmd_snippet)
 
     emulator = commands.add_parser("emulator", help="the upstream emulator alone, for integrators")
     server_options(emulator, 8100)

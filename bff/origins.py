@@ -92,7 +92,8 @@ class CorsMiddleware(CORSMiddleware):
             allow_origin_regex=policy.regex,
             allow_methods=["GET", "POST"],
             allow_headers=["authorization", "content-type", "last-event-id", "idempotency-key"],
-            expose_headers=["retry-after", "x-repchat-version"],
+            # content-encoding: the embed doctor tells a compressed event stream by it (a proxy's, passed on).
+            expose_headers=["retry-after", "x-repchat-version", "content-encoding"],
             max_age=600,
         )
         self.policy = policy

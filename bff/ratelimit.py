@@ -35,6 +35,8 @@ RULES = {
     "qr_per_ip": "rate_qr_per_ip",
     "contact_per_visitor": "rate_contacts_per_visitor",
     "feedback_per_visitor": "rate_feedback_per_visitor",
+    # The embed doctor's timed stream (bff/diagnostics.py) holds a connection for a second or two.
+    "diagnostics_per_ip": "rate_diagnostics_per_ip",
 }
 
 

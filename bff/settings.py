@@ -63,6 +63,7 @@ class Settings:
     ready_cache_seconds: float = 5.0
     rate_contacts_per_visitor: str = "5/minute"
     rate_feedback_per_visitor: str = "30/minute"
+    rate_diagnostics_per_ip: str = "20/minute"
     webhook_url: str = ""
     webhook_secret: str = field(default="", repr=False)
     webhook_max_attempts: int = 6

@@ -1,9 +1,11 @@
-"""The widget as the BFF serves it: `/widget.js`, its conversation UI (`/widget/chunk.<hash>.js`), `/static/`.
+"""The widget as the BFF serves it: `/widget.js`, its conversation UI (`/widget/chunk.<hash>.js`),
+its embed doctor (`/widget/doctor.<hash>.js`), `/static/`.
 
 The widget is served by the same process that speaks its API, so the two
 never drift apart: widget.js (what runs at page load; its ETag is its
-content hash) and the conversation UI it loads on intent, at a URL named by
-that script's content hash and cached for a year.
+content hash), and the scripts it loads when needed (the conversation UI on
+intent, the doctor when asked), each at a URL named by its content hash and
+cached for a year.
 """
 
 from __future__ import annotations
@@ -83,28 +85,29 @@ class WidgetAsset:
         return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
-def chunk_routes() -> list[BaseRoute]:
-    """The conversation UI at /widget/chunk.<hash>.js, named as widget/build.mjs names it.
+def chunk_routes(name: str = "chunk", file: str = "widget-chunk.js") -> list[BaseRoute]:
+    """A script widget.js loads, at /widget/<name>.<hash>.js, named as widget/build.mjs names it.
 
     A widget.js from an earlier deploy (cached for minutes, or for a year at a
-    ?v= URL) names an earlier chunk: it is sent to this one, which runs only
+    ?v= URL) names an earlier one: it is sent to this one, which runs only
     if its contract with widget.js is unchanged (widget/src/loader.js), so an
     old page gets either a working chat or its visible "could not load".
     """
-    chunk = WidgetAsset(STATIC_DIR / "widget-chunk.js", immutable=True)
-    current = f"/widget/chunk.{chunk.digest[:16]}.js"
+    chunk = WidgetAsset(STATIC_DIR / file, immutable=True)
+    current = f"/widget/{name}.{chunk.digest[:16]}.js"
 
     async def earlier(request: Request) -> Response:
         if not re.fullmatch(r"[0-9a-f]{16}", request.path_params["digest"]):
             raise ApiError("not_found", "There is no such widget file.")
         return RedirectResponse(current, status_code=307, headers={"Cache-Control": "no-cache"})
 
-    return [Route(current, chunk.endpoint), Route("/widget/chunk.{digest}.js", earlier)]
+    return [Route(current, chunk.endpoint), Route(f"/widget/{name}.{{digest}}.js", earlier)]
 
 
 def widget_routes() -> list[BaseRoute]:
     return [
         Route("/widget.js", WidgetAsset().endpoint),
         *chunk_routes(),
+        *chunk_routes("doctor", "widget-doctor.js"),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

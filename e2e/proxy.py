@@ -1,9 +1,20 @@
-"""A TCP proxy on loopback whose connections a test can cut, like a network change would."""
+"""Proxies on loopback for the browser tests: a TCP proxy whose connections a test can cut, like a
+network change would, and an HTTP proxy that holds (and may gzip) responses, like a misconfigured
+reverse proxy in front of the BFF."""
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 
 class CuttableProxy:
@@ -65,3 +76,29 @@ class CuttableProxy:
         self.cut()
         asyncio.run_coroutine_threadsafe(shut_down(), self.loop)
         self.thread.join(5)
+
+
+def holding_proxy(target: str, compress: bool = False) -> Starlette:
+    """A reverse proxy to `target` that holds each response until it has all of it, as a buffering
+    nginx, a CDN or a framework's middleware does; with `compress`, it also gzips what it sends on
+    (a proxy's or a framework's compression), keeping the target's other headers."""
+    dropped = {"host", "content-length", "content-encoding", "transfer-encoding", "connection", "accept-encoding"}
+    clients: list[httpx.AsyncClient] = []
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(base_url=target, timeout=30) as client:
+            clients.append(client)
+            yield
+
+    async def forward(request: Request) -> Response:
+        headers = {name: value for name, value in request.headers.items() if name not in dropped}
+        answer = await clients[0].request(
+            request.method, request.url.path, params=request.query_params, headers=headers, content=await request.body()
+        )
+        body, out = answer.content, {name: value for name, value in answer.headers.items() if name not in dropped}
+        if compress and "gzip" in request.headers.get("accept-encoding", ""):
+            body, out["content-encoding"] = gzip.compress(body), "gzip"
+        return Response(body, status_code=answer.status_code, headers=out)
+
+    return Starlette(routes=[Route("/{path:path}", forward, methods=["GET", "POST", "OPTIONS"])], lifespan=lifespan)

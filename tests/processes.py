@@ -131,7 +131,7 @@ def journal(emulator: str) -> list[dict]:
 @contextmanager
 def nginx_proxy(upstreams: Sequence[str], work: Path) -> Iterator[str]:
     """Debian's nginx with deploy/nginx.conf in front of `upstreams` (BFF URLs), on TLS; yields its URL."""
-    nginx, openssl = need("nginx"), need("openssl")
+    openssl = need("openssl")
     subprocess.run(
         [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
          "-keyout", str(work / "key.pem"), "-out", str(work / "cert.pem")],
@@ -147,17 +147,25 @@ def nginx_proxy(upstreams: Sequence[str], work: Path) -> Iterator[str]:
         .replace("/etc/ssl/repchat/privkey.pem", str(work / "key.pem"))
     )
     (work / "repchat.conf").write_text(site)
+    with nginx_server(work, port, f"include {work}/repchat.conf;", "https") as url:
+        yield url
+
+
+@contextmanager
+def nginx_server(work: Path, port: int, http: str, scheme: str = "http") -> Iterator[str]:
+    """Debian's nginx in the foreground, `http` inside its http block, listening on `port`; yields its URL."""
+    nginx = need("nginx")
     (work / "nginx.conf").write_text(
         f"daemon off; worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log;\n"
         f"events {{ worker_connections 1024; }}\n"
         f"http {{ access_log off; client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;\n"
-        f"  include {work}/repchat.conf; }}\n"
+        f"  {http} }}\n"
     )
     process = subprocess.Popen([nginx, "-p", str(work), "-c", str(work / "nginx.conf")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_port(port)
-        yield f"https://127.0.0.1:{port}"
+        yield f"{scheme}://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(10)

@@ -36,7 +36,7 @@ def test_the_wheel_carries_and_serves_its_files(tmp_path):
     wheel = next(tmp_path.glob("repchat-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in (
-        "bff/static/widget.js", "bff/static/widget-chunk.js", "bff/static/demo.css", "bff/templates/demo_base.html",
+        "bff/static/widget.js", "bff/static/widget-chunk.js", "bff/static/widget-doctor.js", "bff/static/demo.css", "bff/templates/demo_base.html",
         "bff/templates/demo_home.html", "bff/profiles/demo.toml", "bff/emulator/app.py",
     ):
         assert expected in names, expected

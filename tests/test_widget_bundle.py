@@ -69,8 +69,13 @@ def test_the_bundles_fit_their_budgets_and_hold_no_secrets(bff):
     for body in (eager, chunk):
         for forbidden in (b"X-API-Key", b"x-api-key", b"innerHTML", b"eval(", b"new Function", b"document.write"):
             assert forbidden not in body, forbidden
-    # The renderer and the chat come with the chunk, not at page load.
+    # The renderer and the chat come with the chunk, not at page load; the embed doctor with neither.
     assert b"/v1/messages" in chunk and b"/v1/messages" not in eager
+    doctor = (STATIC_DIR / "widget-doctor.js").read_bytes()
+    print(f"the embed doctor (loaded only when asked, outside the budgets): {len(gzip.compress(doctor, 9))} gzipped")
+    assert b"/v1/diagnostics/stream" in doctor and b"/v1/diagnostics" not in eager + chunk
+    for forbidden in (b"X-API-Key", b"innerHTML", b"eval(", b"new Function", b"document.write"):
+        assert forbidden not in doctor, forbidden
 
 
 def test_the_bff_serves_the_widget_with_an_etag(bff):
@@ -110,6 +115,19 @@ def test_the_bff_serves_the_chunk_widget_js_names_cached_for_good(bff):
     assert bad.status_code == 404 and bad.json()["error"]["code"] == "not_found"
     zipped = httpx.get(f"{bff}/widget/{name.group(0).decode()}", headers={"Accept-Encoding": "gzip"})
     assert zipped.headers["content-encoding"] == "gzip" and zipped.content == chunk.content
+
+
+def test_the_bff_serves_the_doctor_widget_js_names_cached_for_good(bff):
+    name = re.search(rb"doctor\.[0-9a-f]{16}\.js", (STATIC_DIR / "widget.js").read_bytes())
+    assert name, "widget.js does not name its doctor"
+    doctor = httpx.get(f"{bff}/widget/{name.group(0).decode()}", headers={"Accept-Encoding": "identity"})
+    assert doctor.status_code == 200 and doctor.content == (STATIC_DIR / "widget-doctor.js").read_bytes()
+    assert doctor.headers["content-type"].startswith("text/javascript")
+    assert doctor.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert doctor.headers["cross-origin-resource-policy"] == "cross-origin"
+    earlier = httpx.get(f"{bff}/widget/doctor.0123456789abcdef.js")
+    assert earlier.status_code == 307 and earlier.headers["location"] == f"/widget/{name.group(0).decode()}"
+    assert httpx.get(f"{bff}/widget/doctor.x.js").status_code == 404
 
 
 def test_demo_pages_embed_the_widget_under_a_strict_csp(bff):

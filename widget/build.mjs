@@ -2,7 +2,9 @@
 // bff/static/widget.js (what runs at page load: launcher, queued API, page
 // context) and bff/static/widget-chunk.js (the conversation UI, loaded on
 // intent from /widget/chunk.<hash>.js, the hash of its content, which the
-// first script carries). `--check` builds in memory and fails when a
+// first script carries), and bff/static/widget-doctor.js (the embed doctor,
+// RepChat.diagnose(), served as /widget/doctor.<hash>.js and loaded only when
+// asked; outside the widget's budgets). `--check` builds in memory and fails when a
 // committed file differs, so a stale bundle cannot ship.
 import { build, transformSync } from "esbuild";
 import { createHash } from "node:crypto";
@@ -62,22 +64,28 @@ async function bundle(entry, define) {
 }
 
 // The BFF names the chunk the same way (bff: the widget asset's module).
+const hashed = (prefix, bytes) => prefix + "." + createHash("sha256").update(bytes).digest("hex").slice(0, 16) + ".js";
 const chunk = await bundle("chunk.js", {});
-const chunkName = "chunk." + createHash("sha256").update(chunk).digest("hex").slice(0, 16) + ".js";
+const chunkName = hashed("chunk", chunk);
+const doctor = await bundle("doctor/entry.js", {});
+const doctorName = hashed("doctor", doctor);
 const eager = await bundle("index.js", {
   __REPCHAT_VERSION__: JSON.stringify(version),
   __REPCHAT_CHUNK__: JSON.stringify(chunkName),
+  __REPCHAT_DOCTOR__: JSON.stringify(doctorName),
 });
 
 const outputs = new Map([
   [resolve(static_, "widget.js"), eager],
   [resolve(static_, "widget-chunk.js"), chunk],
+  [resolve(static_, "widget-doctor.js"), doctor],
 ]);
 for (const [lang, table] of Object.entries(TRANSLATIONS)) {
   outputs.set(resolve(i18n, lang + ".json"), Buffer.from(JSON.stringify(table) + "\n"));
 }
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
-const sizes = `widget.js ${eager.length} bytes (${gz(eager)} gzipped), ${chunkName} ${chunk.length} bytes (${gz(chunk)} gzipped)`;
+const sizes = `widget.js ${eager.length} bytes (${gz(eager)} gzipped), ${chunkName} ${chunk.length} bytes (${gz(chunk)} gzipped), ` +
+  `${doctorName} ${doctor.length} bytes (${gz(doctor)} gzipped, loaded only when asked)`;
 
 if (process.argv.includes("--check")) {
   for (const [path, content] of outputs) {
@@ -92,11 +100,11 @@ if (process.argv.includes("--check")) {
       process.exit(1);
     }
   }
-  console.log(`up to date: ${sizes}, and ${outputs.size - 2} translations`);
+  console.log(`up to date: ${sizes}, and ${outputs.size - 3} translations`);
 } else {
   for (const [path, content] of outputs) {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content);
   }
-  console.log(`wrote ${sizes}, and ${outputs.size - 2} translations`);
+  console.log(`wrote ${sizes}, and ${outputs.size - 3} translations`);
 }

@@ -42,10 +42,13 @@ export function createEvents() {
  * @param {Mounted} options.widget
  * @param {ReturnType<typeof createEvents>} options.events
  * @param {() => void} options.onDestroy
+ * @param {(show?: boolean) => Promise<unknown>} options.diagnose the embed doctor: resolves to its
+ *   report, printed to the console (and shown on the page when `show`)
  */
-export function createApi({ version, widget, events, onDestroy }) {
+export function createApi({ version, widget, events, onDestroy, diagnose }) {
   return {
     version,
+    diagnose,
     open: () => void widget.whenReady(({ view }) => view.open(), undefined),
     close: () => widget.ifMounted(({ view }) => view.close()),
     toggle: () => widget.toggle(),

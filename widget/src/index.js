@@ -3,6 +3,7 @@
 // widget and expose window.RepChat.
 import { withAnalytics } from "./analytics.js";
 import { createApi, createEvents, install } from "./api.js";
+import { DOCTOR, loadChunk } from "./loader.js";
 import { mount } from "./mount.js";
 import { languageFor } from "./i18n.js";
 import { fetchTranslation } from "./transport.js";
@@ -51,6 +52,7 @@ function readConfig(script, win) {
     allowedOrigins: (data.allowedOrigins || "").split(",").map((s) => s.trim()).filter(Boolean),
     imageHosts: data.imageHosts || "",
     yieldToBanners: data.yield !== "false",
+    doctor: data.doctor != null || /repchat-doctor/.test(win.location.hash),
   };
 }
 
@@ -72,8 +74,12 @@ function start(win, doc) {
       onDestroy: () => {
         if (win.RepChat === api) delete win.RepChat;
       },
+      // The embed doctor is its own script, loaded only when asked (see doctor/index.js).
+      diagnose: (/** @type {boolean | undefined} */ show) =>
+        /** @type {Promise<import("./loader.js").Doctor>} */ (loadChunk(doc, win, config.base, DOCTOR)).then((d) => d.diagnose({ config, show })),
     });
     install(win, api);
+    if (config.doctor) api.diagnose(true);
   };
   /** @param {() => void} fn */
   const whenBody = (fn) => (doc.body ? fn() : doc.addEventListener("DOMContentLoaded", fn, { once: true }));

@@ -6,6 +6,7 @@
 // that allows widget.js allows it too: no eval, no inline code.
 
 /** @typedef {{contract: number, mountConversation: typeof import("./conversation.js").mountConversation}} Chunk */
+/** @typedef {{contract: number, diagnose: typeof import("./doctor/index.js").diagnose}} Doctor */
 
 // What widget.js and the chunk agree on (mountConversation's options and what
 // it returns). Raise it when that changes: a widget.js cached from an earlier
@@ -13,23 +14,27 @@
 // instead of running code it does not fit.
 export const CONTRACT = 5; // 5: the page (clicks, setContext, identity) replaces the context object
 
-/* global __REPCHAT_CHUNK__ */
+/* global __REPCHAT_CHUNK__, __REPCHAT_DOCTOR__ */
 const CHUNK = typeof __REPCHAT_CHUNK__ === "string" ? __REPCHAT_CHUNK__ : "chunk.js";
+// The embed doctor (doctor/index.js), loaded the same way, only when asked.
+export const DOCTOR = typeof __REPCHAT_DOCTOR__ === "string" ? __REPCHAT_DOCTOR__ : "doctor.js";
 
 /** The chunk's URL under the BFF that served widget.js. @param {string} base */
-export const chunkUrl = (base) => base + "/widget/" + CHUNK;
+export const chunkUrl = (base, file = CHUNK) => base + "/widget/" + file;
 
 /**
- * Load the chunk once; a failed load rejects and the next call tries again.
+ * Load a script of the widget (the chunk, or `file`); a failed load rejects and the next call tries again.
+ * @template [T=Chunk]
  * @param {Document} doc
- * @param {Window & {__repchatChunk?: Chunk}} win
+ * @param {Window & {__repchatChunk?: any}} win
  * @param {string} base
- * @returns {Promise<Chunk>}
+ * @param {string} [file]
+ * @returns {Promise<T>}
  */
-export function loadChunk(doc, win, base) {
+export function loadChunk(doc, win, base, file) {
   return new Promise((resolve, reject) => {
     const script = doc.createElement("script");
-    script.src = chunkUrl(base);
+    script.src = chunkUrl(base, file);
     script.async = true;
     script.addEventListener("load", () => {
       // The chunk hands itself over on a property it sets as it runs.

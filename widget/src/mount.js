@@ -40,6 +40,7 @@ import { createStore, storageKey } from "./storage.js";
  * @property {string[]} allowedOrigins
  * @property {string} imageHosts hosts whose images replies may show (data-image-hosts), else images are links
  * @property {boolean} yieldToBanners lift the launcher above a banner fixed to the bottom (data-yield="false": never)
+ * @property {boolean} [doctor] run the embed doctor at load and show its report (data-doctor, or #repchat-doctor in the URL)
  */
 
 /**

@@ -136,7 +136,7 @@ textarea::placeholder{color:var(--rc-muted)}
 @media (prefers-reduced-motion:reduce){.typing i{animation:none;opacity:.6}*{scroll-behavior:auto!important;transition:none!important}}
 `;
 
-function adopt(root, css) {
+export function adopt(root, css) {
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(css);
   root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];

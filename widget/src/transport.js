@@ -157,3 +157,62 @@ export function createTransport(base) {
     feedback: (token, body) => call("POST", "/v1/feedback", token, body),
   };
 }
+
+/**
+ * @typedef {object} Probe what the embed doctor's timed stream showed
+ * @property {number} status the HTTP status (0: the request failed: blocked, unreachable, or CORS)
+ * @property {{code?: string, message?: string}} error the BFF's JSON error, when it refused
+ * @property {{n: number, sentAt: number, at: number}[]} ticks each event, with when it arrived (Date.now())
+ * @property {number} started when the request was sent (Date.now())
+ * @property {string} encoding the Content-Encoding the browser saw ("" when none, or not readable)
+ * @property {string} url the response's URL (after redirects)
+ */
+
+/**
+ * Read the BFF's diagnostic stream (bff/diagnostics.py) to its end, noting when each event arrives.
+ * @param {string} base
+ * @returns {Promise<Probe>}
+ */
+export async function diagnosticStream(base) {
+  const url = base + "/v1/diagnostics/stream";
+  /** @type {Probe} */
+  const probe = { status: 0, error: {}, ticks: [], started: Date.now(), encoding: "", url };
+  let response;
+  try {
+    response = await fetch(url, { credentials: "omit", cache: "no-store" });
+  } catch (_) {
+    return probe;
+  }
+  probe.status = response.status;
+  probe.url = response.url || url;
+  probe.encoding = response.headers.get("content-encoding") || "";
+  if (!response.ok) {
+    try {
+      probe.error = (await response.json()).error || {};
+    } catch (_) {
+      // not JSON (a proxy's page): the status says enough
+    }
+    return probe;
+  }
+  const feed = lines(messages((message) => {
+    if (message.event === "tick") probe.ticks.push({ ...JSON.parse(message.data), at: Date.now() });
+  }));
+  try {
+    await bytes(/** @type {ReadableStream<Uint8Array>} */ (response.body), feed);
+  } catch (_) {
+    // cut short: the ticks so far say what they can
+  }
+  return probe;
+}
+
+/**
+ * The response headers of `url` (the doctor reads the page's own Content-Security-Policy header), or null.
+ * @param {string} url
+ */
+export async function headersOf(url) {
+  try {
+    return (await fetch(url, { credentials: "same-origin", cache: "no-store" })).headers;
+  } catch (_) {
+    return null;
+  }
+}

@@ -2,7 +2,7 @@
 // through a property the chunk sets, refused when its contract differs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CONTRACT, chunkUrl, loadChunk } from "../src/loader.js";
+import { CONTRACT, DOCTOR, chunkUrl, loadChunk } from "../src/loader.js";
 
 /** A document whose scripts "run" by calling `behave(script, win)` once appended. */
 function fakePage(behave) {
@@ -58,4 +58,17 @@ test("a script that fails, does not run, or fits another widget.js is refused", 
     script.fire("load");
   });
   await assert.rejects(loadChunk(other.doc, other.win, "https://chat.example"), /another version of widget\.js/);
+});
+
+test("the embed doctor is another script of the BFF, loaded the same way only when asked", async () => {
+  const diagnose = () => ({});
+  const { win, doc, added } = fakePage((script, w) => {
+    w.__repchatChunk = { contract: CONTRACT, diagnose };
+    script.fire("load");
+  });
+  const doctor = await loadChunk(doc, win, "https://chat.example", DOCTOR);
+  assert.equal(doctor.diagnose, diagnose);
+  assert.match(added[0].src, /^https:\/\/chat\.example\/widget\/doctor\.([0-9a-f]{16}\.)?js$/);
+  assert.notEqual(added[0].src, chunkUrl("https://chat.example"));
+  assert.ok(!("__repchatChunk" in win));
 });
