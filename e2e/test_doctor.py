@@ -41,6 +41,7 @@ def owner_pages() -> Starlette:
              viewport: str = '<meta name="viewport" content="width=device-width, initial-scale=1">') -> HTMLResponse:
         via = request.query_params["via"]
         doctor = " data-doctor" if "doctor" in request.query_params else ""
+        doctor += ' data-yield="false"' if "stay" in request.query_params else ""  # the launcher keeps its corner
         return HTMLResponse(
             f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Owner's page</title>
 {viewport}{head}</head>
@@ -197,12 +198,23 @@ def test_an_origin_the_bff_does_not_allow_is_named_with_the_setting(page: Page, 
 
 
 def test_a_cookie_banner_over_the_launcher_is_named(page: Page, sites: Sites):
-    report = diagnose(page, f"{sites.pages}/banner?via={sites.bff}")
+    # The owner keeps the launcher in its corner (data-yield="false"), under the banner.
+    report = diagnose(page, f"{sites.pages}/banner?via={sites.bff}&stay")
     covered = report["by"]["launcher-visible"]
     assert covered["status"] == "fail" and "covered by div#cookie-banner.consent" in covered["detail"]
     assert "--rc-z" in covered["fix"] and "--rc-bottom" in covered["fix"]
     assert report["by"]["launcher-keyboard"]["status"] == "ok"
     assert [key for key, value in statuses(report).items() if value != "ok"] == ["launcher-visible"]
+
+
+def test_by_default_the_launcher_rises_above_the_banner_and_the_doctor_finds_it_clear(page: Page, sites: Sites):
+    page.goto(f"{sites.pages}/banner?via={sites.bff}")
+    page.wait_for_function(
+        "() => document.querySelector('repchat-widget').shadowRoot.querySelector('.launcher').getBoundingClientRect().bottom"
+        " <= document.getElementById('cookie-banner').getBoundingClientRect().top"
+    )
+    report: dict[str, Any] = page.evaluate("RepChat.diagnose()")
+    assert {item["id"]: item["status"] for item in report["findings"]}["launcher-visible"] == "ok"
 
 
 def test_data_doctor_shows_the_report_on_the_page_accessibly(page: Page, sites: Sites):
@@ -219,7 +231,7 @@ def test_data_doctor_shows_the_report_on_the_page_accessibly(page: Page, sites: 
 
 
 def test_the_url_flag_shows_problems_on_the_page(page: Page, sites: Sites):
-    page.goto(f"{sites.pages}/banner?via={sites.bff}#repchat-doctor")
+    page.goto(f"{sites.pages}/banner?via={sites.bff}&stay#repchat-doctor")
     region = page.get_by_role("region", name="repchat doctor")
     expect(region.get_by_role("status")).to_have_text("1 problem(s) found. Each says what to change.", timeout=15_000)
     problem = region.locator("li[data-status=fail]")
