@@ -118,18 +118,23 @@ def test_an_expired_signature_is_refused_with_its_own_code(bff):
     assert Chat(bff).start(identity=sign_python(SECRET, "u-42", ttl=-10)).status_code == 201
 
 
+# Far in the future: parameters are made when the tests are collected, minutes before this test runs,
+# and each of these must be refused for what is wrong with it, never for having expired meanwhile.
+LATER = int(time.time()) + 30 * 86400
+
+
 @pytest.mark.parametrize("identity", [
     "not a token", "a.b.c", "..", "x" * 5000, 42, ["a.b.c"], {"id": "u"}, True,
-    jwt.encode({"id": "u", "exp": int(time.time()) + 60}, SECRET, algorithm="HS512"),
-    jwt.encode({"id": "u", "exp": int(time.time()) + 60}, None, algorithm="none"),
+    jwt.encode({"id": "u", "exp": LATER}, SECRET, algorithm="HS512"),
+    jwt.encode({"id": "u", "exp": LATER}, None, algorithm="none"),
     jwt.encode({"id": "u"}, SECRET, algorithm="HS256"),  # no exp: it would vouch forever
-    jwt.encode({"email": "a@b.c", "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),
-    jwt.encode({"id": "", "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),
-    jwt.encode({"id": {"nested": 1}, "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),
-    jwt.encode({"id": "u", "email": 5, "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),
-    jwt.encode({"id": "u" * 129, "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),
+    jwt.encode({"email": "a@b.c", "exp": LATER}, SECRET, algorithm="HS256"),
+    jwt.encode({"id": "", "exp": LATER}, SECRET, algorithm="HS256"),
+    jwt.encode({"id": {"nested": 1}, "exp": LATER}, SECRET, algorithm="HS256"),
+    jwt.encode({"id": "u", "email": 5, "exp": LATER}, SECRET, algorithm="HS256"),
+    jwt.encode({"id": "u" * 129, "exp": LATER}, SECRET, algorithm="HS256"),
     jwt.encode({"id": "u", "exp": "tomorrow"}, SECRET, algorithm="HS256"),
-    jwt.encode({"id": "u", "exp": int(time.time()) + 60, "nbf": int(time.time()) + 600}, SECRET, algorithm="HS256"),
+    jwt.encode({"id": "u", "exp": LATER, "nbf": LATER}, SECRET, algorithm="HS256"),
 ], ids=lambda value: str(value)[:24])
 def test_a_malformed_identity_is_refused_with_a_clear_error_never_a_500(bff, identity):
     status, code, message = refused(bff, identity)
