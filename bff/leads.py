@@ -27,6 +27,7 @@ from .api import read_json
 from .errors import ApiError
 from .idempotency import IdempotencyKeys, checked_key
 from .metrics import Metrics
+from .visitor_tokens import Visitor
 from .webhooks import Webhooks
 
 if TYPE_CHECKING:
@@ -94,6 +95,12 @@ def clean_contact(body: dict[str, Any]) -> Contact:
     return Contact(name, email, phone, note, str(source), campaign)
 
 
+def signed_in(visitor: Visitor) -> dict[str, Any]:
+    """Who the host's backend vouched for (issue 18's signed identity), so the owner can tell a customer's lead
+    from an anonymous one; `{"verified": false}` without a signed identity."""
+    return visitor.identity.upstream() if visitor.identity else {"verified": False}
+
+
 class LeadsApi:
     """`/v1/contact` and `/v1/feedback`, with the chat API's token, origin and limit checks."""
 
@@ -143,7 +150,7 @@ class LeadsApi:
                 "profileId": profile_id, "conversationId": visitor.session_id, "site": visitor.site,
                 "name": contact.name, "email": contact.email, "phone": contact.phone or None,
                 "note": contact.note or None, "consent": True, "source": contact.source,
-                "campaign": contact.campaign or None,
+                "campaign": contact.campaign or None, "visitor": signed_in(visitor),
             })
         log.info("lead captured: profile=%s source=%s campaign=%s event=%s",
                  profile_id, contact.source, contact.campaign or "-", event_id or "-")
@@ -165,6 +172,7 @@ class LeadsApi:
             event_id = await self.webhooks.emit("feedback.given", {
                 "profileId": profile_id, "conversationId": visitor.session_id,
                 "site": visitor.site, "messageId": message_id, "rating": rating, "comment": comment.strip() or None,
+                "visitor": signed_in(visitor),
             })
         log.info("feedback: rating=%s message=%s comment_chars=%d event=%s",
                  rating, message_id, len(comment.strip()), event_id or "-")

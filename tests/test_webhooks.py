@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 
 import httpx
+import jwt
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -68,11 +69,29 @@ def test_each_event_arrives_signed_with_its_data(emulator, receiver):
     assert lead["data"] | {"conversationId": None} == {
         "profileId": "demo", "conversationId": None, "site": "default", "name": "Ada Lovelace",
         "email": "ada.webhook@example.com", "phone": "+44 20 7946 0958", "note": None, "consent": True,
-        "source": "qr_scan", "campaign": "booth-42",
+        "source": "qr_scan", "campaign": "booth-42", "visitor": {"verified": False},
     }
     assert (rating["data"]["rating"], rating["data"]["comment"], rating["data"]["messageId"]) == ("down", "Too vague", "msg_1")
     assert (scan["data"]["source"], scan["data"]["campaign"]) == ("qr_scan", "booth-42")
     assert len({lead["id"], rating["id"], scan["id"]}) == 3
+
+
+def test_a_signed_in_visitors_lead_and_rating_say_who_the_host_vouched_for(emulator, receiver):
+    """With a signed identity (data-identity), the owner can tell a customer's lead from an anonymous one."""
+    secret = "identity-secret-" + "5" * 32
+    server = webhook_bff(emulator, receiver.start(), identity_secrets=(secret,))
+    visitor = Chat(server.start())
+    try:
+        signed = jwt.encode({"id": "cust-7", "email": "ada@example.com", "exp": int(time.time()) + 600}, secret, algorithm="HS256")
+        assert visitor.start(identity=signed).status_code == 201
+        assert visitor.post("/v1/contact", LEAD).status_code == 201
+        assert visitor.post("/v1/feedback", {"messageId": "msg_2", "rating": "up"}).status_code == 201
+        [lead] = receiver.wait_for("lead.captured")
+        [rating] = receiver.wait_for("feedback.given")
+    finally:
+        server.stop()
+    expected = {"verified": True, "id": "cust-7", "email": "ada@example.com"}
+    assert lead["data"]["visitor"] == expected and rating["data"]["visitor"] == expected
 
 
 def test_a_failing_receiver_gets_the_same_event_again_until_it_accepts(emulator):
