@@ -29,8 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bff.emulator.composer import long_reply  # noqa: E402
 from bff.emulator.tokenizer import stream_pieces  # noqa: E402
-from tests.markdown_html import canonical, raw_html  # noqa: E402
-from tests.test_markdown_conformance import SECTIONS, spec_examples  # noqa: E402
+from tests.markdown_html import SECTIONS, canonical, raw_html, spec_examples  # noqa: E402
 
 WIDGET = ROOT / "widget"
 PACKAGES = ["marked@18.2.1", "micromark@4.0.3", "micromark-extension-gfm@3.0.0", "markdown-it@15.0.3",

@@ -19,8 +19,16 @@ raw HTML are not compared at all (see `raw_html`).
 from __future__ import annotations
 
 import html
+import json
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOL = ROOT / "widget" / "tools" / "render-stdin.mjs"  # the widget's renderer, driven over stdin
+NODE = shutil.which("node") or "node"
 
 BLOCK = "p|ul|ol|li|blockquote|pre|h[1-6]|hr|table|thead|tbody|tr|th|td|div"
 BLOCK_NEWLINE = re.compile(rf"\n(?=</?(?:{BLOCK})\b)|(</?(?:{BLOCK})\b[^>]*>)\n")
@@ -136,3 +144,18 @@ def canonical(markup: str, reference: bool = False) -> str:
 def raw_html(reference_markdown_html: str) -> bool:
     """Does cmark's safe-mode output say the markdown holds raw HTML?"""
     return "raw HTML omitted" in reference_markdown_html
+
+
+# The sections a chat uses (issue 14); the score is over these.
+SECTIONS = [
+    "Backslash escapes", "Entity and numeric character references", "Thematic breaks", "ATX headings",
+    "Setext headings", "Indented code blocks", "Fenced code blocks", "Paragraphs", "Block quotes",
+    "List items", "Lists", "Code spans", "Emphasis and strong emphasis", "Links", "Images", "Autolinks",
+    "Hard line breaks", "Soft line breaks",
+]
+
+
+def spec_examples() -> list[dict[str, object]]:
+    """CommonMark 0.31.2's own examples, read from the `commonmark-spec` npm package."""
+    result = subprocess.run([NODE, str(TOOL), "--examples"], capture_output=True, text=True, check=True, cwd=ROOT / "widget")
+    return list(json.loads(result.stdout))

@@ -9,28 +9,15 @@ tests/markdown_html.py and docs/markdown.md.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import cmarkgfm
 import pytest
 
-from .markdown_html import canonical, raw_html
+from .markdown_html import NODE, ROOT, SECTIONS, TOOL, canonical, raw_html, spec_examples
 
-ROOT = Path(__file__).resolve().parent.parent
-TOOL = ROOT / "widget" / "tools" / "render-stdin.mjs"
-NODE = shutil.which("node") or "node"
-
-# The sections a chat uses (issue 14); the score is over these.
-SECTIONS = [
-    "Backslash escapes", "Entity and numeric character references", "Thematic breaks", "ATX headings",
-    "Setext headings", "Indented code blocks", "Fenced code blocks", "Paragraphs", "Block quotes",
-    "List items", "Lists", "Code spans", "Emphasis and strong emphasis", "Links", "Images", "Autolinks",
-    "Hard line breaks", "Soft line breaks",
-]
 Render = Callable[..., str]
 
 
@@ -47,11 +34,6 @@ def render() -> Iterator[Render]:
 
     yield render
     process.kill()
-
-
-def spec_examples() -> list[dict[str, object]]:
-    result = subprocess.run([NODE, str(TOOL), "--examples"], capture_output=True, text=True, check=True, cwd=ROOT / "widget")
-    return list(json.loads(result.stdout))
 
 
 def score(render: Render) -> tuple[dict[str, Counter[str]], list[dict[str, object]]]:
