@@ -118,6 +118,29 @@ def test_the_script_tag_chats_from_the_allowed_site(browser: Browser, deployment
     context.close()
 
 
+def test_the_doctor_finds_the_production_setup_clear(browser: Browser, deployment: Deployment):
+    """RepChat.diagnose() on the owner's site, through deploy/nginx.conf: live, uncompressed events, all clear."""
+    context = browser.new_context(ignore_https_errors=True)
+    page = context.new_page()
+    page.goto(f"{deployment.site}/?site=www")
+    page.wait_for_function("window.RepChat && window.RepChat.version")
+    report = page.evaluate("RepChat.diagnose()")
+    context.close()
+    assert [item for item in report["findings"] if item["status"] != "ok"] == []
+    assert report["ok"] and len(report["findings"]) == 10
+
+
+def test_nginx_passes_the_widget_on_compressed_as_the_bff_made_it(deployment: Deployment):
+    plain = httpx.get(f"{deployment.public}/widget.js", verify=False, headers={"Accept-Encoding": "identity"})
+    for coding in ("br", "gzip"):
+        with httpx.stream("GET", f"{deployment.public}/widget.js", verify=False,
+                          headers={"Accept-Encoding": coding}) as response:
+            raw = b"".join(response.iter_raw())
+            assert response.headers["content-encoding"] == coding
+        assert len(raw) < len(plain.content) / 2
+    assert httpx.get(f"{deployment.public}/widget.js", verify=False, headers={"Accept-Encoding": "br"}).content == plain.content
+
+
 def test_a_qr_landing_page_chats_at_phone_size(browser: Browser, playwright: Playwright, deployment: Deployment):
     context = browser.new_context(**playwright.devices["Pixel 7"], ignore_https_errors=True)
     page = context.new_page()
