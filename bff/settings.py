@@ -59,11 +59,11 @@ class Settings:
     rate_calls_per_ip: str = "300/minute"
     rate_resumes_per_visitor: str = "20/minute"
     rate_qr_per_ip: str = "60/minute"
-    ipv6_prefix: int = 64
-    ready_cache_seconds: float = 5.0
     rate_contacts_per_visitor: str = "5/minute"
     rate_feedback_per_visitor: str = "30/minute"
     rate_diagnostics_per_ip: str = "20/minute"
+    ipv6_prefix: int = 64
+    ready_cache_seconds: float = 5.0
     webhook_url: str = ""
     webhook_secret: str = field(default="", repr=False)
     webhook_max_attempts: int = 6

@@ -57,7 +57,7 @@ import { showTranscript } from "./transcript.js";
  * @property {Store} store
  * @property {View} view
  * @property {(key: string, vars?: Record<string, unknown>) => string} t
- * @property {{ui: () => Promise<object>, scan: () => Promise<object>, ready?: () => Promise<void>, identity: () => string[]}} context
+ * @property {{ui: () => Promise<object>, scan: () => Promise<object>, ready: () => Promise<void>, identity: () => string[]}} context
  * @property {Env} env
  * @property {(name: string, detail?: unknown) => void} emit
  * @property {Channel | null} [channel]
@@ -250,7 +250,7 @@ export function createChat({ config, transport, store, view, t, context, env, em
     const onPage = target.pathname === here.pathname && target.search === here.search;
     if (!onPage || Date.now() - pending.at > PENDING_MS) return addNote(t("notDone"));
     // Which fields are private is known once the BFF's rules are here: until then none is filled.
-    const go = () => Promise.resolve(context.ready && context.ready()).then(() => runCommands(pending.commands, state.token));
+    const go = () => context.ready().then(() => runCommands(pending.commands, state.token));
     // The widget may start before the rest of the page is parsed.
     if (env.doc.readyState === "loading") env.doc.addEventListener("DOMContentLoaded", go, { once: true });
     else go();

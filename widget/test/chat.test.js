@@ -140,7 +140,7 @@ function setup({ script = { send: [] }, storage = memoryStorage(), channel = nul
     transport,
     store: createStore("test", storage),
     view, t,
-    context: { ui: () => ({ currentPage: "/" }), scan: () => ({ source: "web" }), identity: () => ["", ""] },
+    context: { ready: async () => {}, ui: () => ({ currentPage: "/" }), scan: () => ({ source: "web" }), identity: () => ["", ""] },
     env,
     emit: (name, detail) => events.push([name, detail]),
     channel,
