@@ -13,6 +13,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
+from bff.dev.processes import start_emulator, stop, wait_ready
 from bff.dev.processes import StackFailed, free_port, wait_url
 
 
@@ -179,3 +180,14 @@ def test_every_flag_has_help_and_a_place_in_the_readme_command_table():
             if action.option_strings:
                 assert any(f"{flag} " in rows[name] or f"{flag}]" in rows[name] for flag in action.option_strings), \
                     f"the README's command table lacks repchat {name} {label}"
+
+
+def test_a_generated_api_key_that_begins_with_a_dash_still_starts_the_emulator():
+    """soak and bench make their keys with secrets.token_urlsafe, which begins with "-" one time in 64."""
+    server = start_emulator("-k3y-from-token-urlsafe")
+    try:
+        wait_ready([server], timeout=30)
+        journal = httpx.get(f"{server.url}/api/v1/_emulator/journal", headers={"X-API-Key": "-k3y-from-token-urlsafe"})
+        assert journal.status_code == 200
+    finally:
+        stop([server])

@@ -198,7 +198,8 @@ def start_emulator(
     log: IO[bytes] | int = subprocess.DEVNULL, profiles_dir: str = "",
 ) -> Server:
     """`repchat emulator` in its own process, answering for the bundled profile or those in `profiles_dir`."""
-    args = ["bff.cli", "emulator", "--api-key", api_key, "--delay", str(delay), "--gap", str(gap)]
+    # --api-key=KEY, not --api-key KEY: a random key may begin with "-", which argparse takes for an option.
+    args = ["bff.cli", "emulator", f"--api-key={api_key}", "--delay", str(delay), "--gap", str(gap)]
     if fault_directives:
         args.append("--fault-directives")
     env = clean_env(profiles_dir=profiles_dir) if profiles_dir else None
