@@ -13,8 +13,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from bff.dev.processes import start_emulator, stop, wait_ready
-from bff.dev.processes import StackFailed, free_port, wait_url
+from bff.dev.processes import StackFailed, free_port, start_emulator, stop, wait_ready, wait_url
 
 
 def repchat(*args: str, env: dict[str, str] | None = None, **options) -> subprocess.Popen:
