@@ -286,7 +286,7 @@ class ChatApi:
             await self.limits.hit("message_per_ip", self._ip(request))
             await self.limits.hit("message_per_visitor", visitor.session_id)
             stream = await self.hub.start(
-                visitor.session_id, lambda: self.upstream.stream(path, body), reply, self._ip(request)
+                visitor.session_id, lambda: self.upstream.open_reply(path, body), reply, self._ip(request)
             )
             await stream.opened  # an upstream refusal becomes a JSON error with its status
             after = 0

@@ -26,10 +26,11 @@ def test_idle_stream_connections_are_reused_only_before_they_expire(monkeypatch)
             path = f"/api/v1/chat/sessions/{session}/messages"
 
             async def reply() -> object:
-                async with streams.open(path, body) as protocol:
-                    async for _ in protocol.batches():
-                        pass
-                    return protocol
+                protocol = await streams.open(path, body)
+                while await protocol.next_batch():
+                    pass
+                protocol.close()
+                return protocol
 
             first = await reply()
             again = await reply()  # at once: the same connection

@@ -15,21 +15,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from starlette.types import Receive
 
 from ..errors import ApiError, error_event
 from ..metrics import Metrics
 from ..parsing import ascii_int
-from .translate import INTERRUPTED, BrowserEvent, Reply, translate
+from .translate import FAILURES, INTERRUPTED, BrowserEvent, Reply, translate
 from .mirror import Cursor, RedisDown, Shared
 from ..sse import encode, ends_reply
 from ..upstream.events import Event
 
 log = logging.getLogger("repchat.streams")
 
-Opener = Callable[[], AbstractAsyncContextManager[AsyncIterator[list[Event]]]]
+
+
+class Source(Protocol):
+    """An upstream reply, open: its events batch by batch, `[]` at its end; `close()` once read."""
+
+    async def next_batch(self) -> list[Event]: ...
+
+    def close(self) -> None: ...
+
+
+Opener = Callable[[], Awaitable[Source]]
 Send = Callable[[bytes], Awaitable[None]]
 SHUTTING_DOWN = error_event("interrupted", "The server restarted while replying; please retry.")
 
@@ -39,22 +50,56 @@ class Attachment:
 
     `since` is when the send in progress began (0 when none is): the response's
     watchdog compares it with the send timeout, so a live frame costs no timer.
+    The browser's own request task waits in `wait()`, for either the end of
+    its part of the reply or the browser leaving; `end()` wakes it by
+    cancelling that wait. No second task per connection: thousands are held.
     """
 
-    __slots__ = ("send", "ended", "since", "stalled")
+    __slots__ = ("send", "done", "since", "stalled", "waiter")
 
     def __init__(self, send: Send) -> None:
         self.send = send
-        self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.done = False
         self.since = 0.0
         self.stalled = False
+        self.waiter: asyncio.Task[Any] | None = None
 
     def end(self) -> None:
-        if not self.ended.done():
-            self.ended.set_result(None)
+        if not self.done:
+            self.done = True
+            if self.waiter is not None:
+                self.waiter.cancel()
+
+    def ended(self) -> bool:
+        return self.done  # a call, so a type checker does not carry `done` across the await in `wait`
+
+    async def wait(self, receive: Receive) -> bool:
+        """True once this reader's part has ended; False when the browser left first."""
+        if self.done:
+            return True
+        task = asyncio.current_task()
+        assert task is not None
+        self.waiter = task
+        try:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            return False
+        except asyncio.CancelledError:
+            if not self.ended() or task.uncancel() > 0:
+                raise  # not (only) our wake-up: the server is cancelling the request
+            return True
+        finally:
+            self.waiter = None
 
 
 class ReplyStream:
+    """One reply, read from upstream by a task of its own, buffered for resume, handed to its reader."""
+
+    __slots__ = (
+        "hub", "id", "session_id", "frames", "size", "done", "sink", "loop", "interrupting", "timed_out", "opened",
+        "_timer", "_deadline", "reply", "keys", "started", "task",
+    )
+
     def __init__(self, hub: StreamHub, session_id: str, opener: Opener, reply: Reply) -> None:
         self.hub = hub
         self.id = secrets.token_hex(8)
@@ -65,8 +110,10 @@ class ReplyStream:
         self.sink: Attachment | None = None
         self.loop = asyncio.get_running_loop()
         self.interrupting = False
+        self.timed_out = False
         self.opened: asyncio.Future[None] = self.loop.create_future()
         self._timer: asyncio.TimerHandle | None = None
+        self._deadline: asyncio.TimerHandle | None = None
         self.reply = reply
         self.keys: list[str] = []  # what this reply counts against (see StreamHub.in_flight)
         self.started = self.loop.time()
@@ -75,13 +122,21 @@ class ReplyStream:
     # -- the producer: upstream -> buffer -> attached browser ------------------
 
     async def _run(self, opener: Opener, reply: Reply) -> None:
+        source: Source | None = None
         try:
-            async with opener() as events:
-                self.opened.set_result(None)
-                async with asyncio.timeout(self.hub.max_duration):
-                    async for batch in translate(events, reply):
-                        if not await self._push(self._encode(batch)):
-                            break
+            source = await opener()
+            del opener  # it holds the request's body (page context and all) for no further use
+            self.opened.set_result(None)
+            self._deadline = self.loop.call_later(self.hub.max_duration, self._too_long)
+            while not reply.finished:
+                batch = await source.next_batch()
+                if batch:
+                    out = translate(batch, reply)
+                else:
+                    end = reply.on_end()
+                    out = [end] if end is not None else []
+                if out and not await self._push(self._encode(out)):
+                    break
         except ApiError as exc:
             if self.hub.metrics is not None:
                 self.hub.metrics.upstream_errors.labels(exc.code).inc()
@@ -89,19 +144,32 @@ class ReplyStream:
                 self.opened.set_exception(exc)
             else:
                 await self._push([self._error(exc.as_event())])
-        except TimeoutError:
-            await self._push(
-                [self._error(error_event("stream_timeout"))]
-            )
+        except FAILURES as exc:
+            item = reply.on_failure(exc)
+            if item is not None:
+                await self._push(self._encode([item]))
         except asyncio.CancelledError:
+            if self.timed_out:
+                self.task.uncancel()
+                await self._push([self._error(error_event("stream_timeout"))])
             # Stopped, or nobody came back in time: the upstream request is closed by now.
             # Still end with an error, so a reader who comes back (here or elsewhere) learns it ended.
-            if self.opened.done() and not self.reply.finished:
+            elif self.opened.done() and not self.reply.finished:
                 await self._push([self._error(SHUTTING_DOWN if self.interrupting else INTERRUPTED)])
         finally:
+            if source is not None:
+                source.close()
+            if self._deadline is not None:
+                self._deadline.cancel()
             if not self.opened.done():
                 self.opened.set_exception(ApiError("upstream_error"))
             self._finish()
+
+    def _too_long(self) -> None:
+        """The reply ran past `max_duration`: end it with `stream_timeout`."""
+        if not self.task.done():
+            self.timed_out = True
+            self.task.cancel()
 
     def _encode(self, batch: list[BrowserEvent]) -> list[bytes]:
         """Frames with ids `<reply>.<n>`, n counting every frame of this reply from 1 (a follower adds one more)."""

@@ -5,8 +5,9 @@ Everything about the connection itself is decided here, in one place:
 - pings: `: ping` every `heartbeat` seconds, so proxies and browsers keep a
   connection open while the model thinks;
 - disconnect: the browser leaving is noticed at once (not at the next
-  write) and the response detaches from the reply, which then waits a grace
-  period for a reconnect (buffer.py) or is cancelled;
+  write: the request's task waits on `receive` between frames) and the
+  response detaches from the reply, which then waits a grace period for a
+  reconnect (buffer.py) or is cancelled;
 - the slow-reader rule: a reader that takes no frame for `send_timeout`
   seconds is let go (the reply keeps buffering for a reconnect).
 The reply itself is read from upstream by its `ReplyStream`, not here. Every
@@ -36,13 +37,6 @@ HEADERS = [
 ]
 
 
-async def _wait_for_disconnect(receive: Receive) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-
-
 class EventStreamResponse:
     def __init__(
         self, stream: Readable, after: int = 0, *, heartbeat: float = 15.0, send_timeout: float = 30.0
@@ -53,34 +47,16 @@ class EventStreamResponse:
         self.send_timeout = send_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # The stream runs in the server's own task for this request; a second
-        # task waits for the browser to leave and cancels the first. One task
-        # per connection less matters at thousands of open streams.
-        this = asyncio.current_task()
-        assert this is not None
-        left = False
-
-        async def watch() -> None:
-            nonlocal left
-            await _wait_for_disconnect(receive)
-            left = True
-            this.cancel()
-
-        watcher = asyncio.ensure_future(watch())
-        try:
-            await self._stream(send, scope.get(SERVER_SEND, send))
-        except asyncio.CancelledError:
-            if not left:
-                raise  # the server is cancelling us: let it
-            this.uncancel()
-        finally:
-            watcher.cancel()
+        # The stream runs in the server's own task for this request, which also
+        # waits for the browser to leave (`Attachment.wait`): no second task per
+        # connection, which matters at thousands of open streams.
+        await self._stream(receive, send, scope.get(SERVER_SEND, send))
 
     async def _send(self, send: Send, message: Message) -> None:
         async with asyncio.timeout(self.send_timeout):
             await send(message)
 
-    async def _stream(self, send: Send, body_send: Send) -> None:
+    async def _stream(self, receive: Receive, send: Send, body_send: Send) -> None:
         """`send` takes the start and everything rare; `body_send` the live frames, once the start has passed."""
         loop = asyncio.get_running_loop()
 
@@ -118,8 +94,8 @@ class EventStreamResponse:
             await timed(OPEN)
             timer = loop.call_later(tick, watch)
             attachment = await self.stream.attach(self.after, live, timed)
-            await attachment.ended
-            await self._send(send, {"type": "http.response.body", "body": b"", "more_body": False})
+            if await attachment.wait(receive):
+                await self._send(send, {"type": "http.response.body", "body": b"", "more_body": False})
         except TimeoutError:
             log.warning("a reader stopped reading for %.0f s; its stream was closed", self.send_timeout)
         finally:

@@ -1,15 +1,16 @@
 """Step 1 of a reply: upstream events in, browser events out (pure: no bytes, no ids).
 
 `Reply` is the state of one reply (the text so far, whether it ended) and
-maps each upstream `Event` to at most one browser event; `translate` drives
-it over an upstream stream. The reply buffer (buffer.py) numbers and encodes
-what comes out. The browser's events are described in the README.
+maps each upstream `Event` to at most one browser event; `translate` maps
+one upstream batch. Any way the upstream can fail mid-stream (`FAILURES`)
+ends as exactly one `error` event (`Reply.on_failure`). The reply buffer
+(buffer.py) numbers and encodes what comes out. The browser's events are described in the README.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import error_event
@@ -23,10 +24,14 @@ log = logging.getLogger("repchat.relay")
 BrowserEvent = tuple[str, dict[str, Any]]
 
 INTERRUPTED = error_event("interrupted")
+# How reading an upstream reply can fail once it has started.
+FAILURES = (UpstreamClosed, UpstreamTimeout, FrameTooLarge, OSError)
 
 
 class Reply:
     """One reply being relayed: what was said so far, and how it ended."""
+
+    __slots__ = ("origin_ok", "compact", "sign", "parts", "commands", "finished", "error_code")
 
     def __init__(
         self, origin_ok: OriginCheck, compact: bool = False, sign: Callable[[dict[str, Any]], str] | None = None
@@ -99,28 +104,17 @@ class Reply:
         return done
 
 
-async def translate(batches: AsyncIterator[list[Event]], reply: Reply) -> AsyncIterator[list[BrowserEvent]]:
-    """Browser events `(name, data)`, one list per upstream batch; no bytes, no ids.
+def translate(batch: list[Event], reply: Reply) -> list[BrowserEvent]:
+    """Browser events `(name, data)` for one upstream batch; no bytes, no ids.
 
     Events that arrived together leave together, so the browser gets one write
-    for what the upstream sent in one packet. Any way the upstream can fail
-    mid-stream ends as exactly one `error` event.
+    for what the upstream sent in one packet. Nothing after the reply's end.
     """
-    try:
-        async for batch in batches:
-            out = []
-            for event in batch:
-                item = reply.on_event(event)
-                if item is not None:
-                    out.append(item)
-                if reply.finished:
-                    break
-            if out:
-                yield out
-            if reply.finished:
-                return
-        item = reply.on_end()
-    except (UpstreamClosed, UpstreamTimeout, FrameTooLarge, OSError) as exc:
-        item = reply.on_failure(exc)
-    if item is not None:
-        yield [item]
+    out = []
+    for event in batch:
+        item = reply.on_event(event)
+        if item is not None:
+            out.append(item)
+        if reply.finished:
+            break
+    return out

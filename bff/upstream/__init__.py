@@ -11,8 +11,6 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -21,8 +19,8 @@ import orjson
 from ..errors import ApiError
 from ..settings import Settings
 from .errors import error_for_status, error_for_transport
-from .events import Event, normalise_usage
-from ._connection import KEEPALIVE_EXPIRY, StreamClient
+from .events import normalise_usage
+from ._connection import KEEPALIVE_EXPIRY, ReplyProtocol, StreamClient
 
 log = logging.getLogger("repchat.upstream")
 
@@ -145,15 +143,11 @@ class Upstream:
         if saved is not True:
             raise ApiError("contact_not_saved")
 
-    @asynccontextmanager
-    async def stream(self, path: str, body: dict[str, Any]) -> AsyncIterator[AsyncIterator[list[Event]]]:
-        """Open an upstream reply; yields its events in the batches they arrived in.
+    async def open_reply(self, path: str, body: dict[str, Any]) -> ReplyProtocol:
+        """Open an upstream reply; read it with `next_batch()`, then `close()` it.
 
         Errors before the reply starts raise `ApiError`; later ones raise from
-        the iteration (`UpstreamClosed`, `UpstreamTimeout`, `FrameTooLarge`) so
-        the relay ends the reply with one `error` event.
+        `next_batch()` (`UpstreamClosed`, `UpstreamTimeout`, `FrameTooLarge`),
+        so the relay ends the reply with one `error` event.
         """
-        async with self.streams.open(API + path, orjson.dumps(body)) as reply:
-            yield reply.batches()
-            if reply.skipped:
-                log.warning("skipped %d malformed upstream frames", reply.skipped)
+        return await self.streams.open(API + path, orjson.dumps(body))

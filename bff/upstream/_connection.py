@@ -12,9 +12,8 @@ arrive, connect and read timeouts, keep-alive reuse, and TLS.
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 import httptools
@@ -23,6 +22,8 @@ from ..errors import ApiError
 from ..sse import FrameTooLarge, SseReader
 from .errors import UpstreamClosed, UpstreamTimeout, error_for_status, error_for_transport
 from .events import Event, Malformed, read_event
+
+log = logging.getLogger("repchat.upstream")
 
 MAX_IDLE = 64
 # Idle connections are dropped before the upstream's server would close them.
@@ -34,10 +35,19 @@ KEEPALIVE_EXPIRY = 1.5
 
 
 class ReplyProtocol(asyncio.Protocol):
-    """One upstream connection; parses responses and queues their events."""
+    """One upstream connection; parses responses and queues their events.
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, read_timeout: float) -> None:
+    Slotted: one is held per open reply, thousands at once.
+    """
+
+    __slots__ = (
+        "loop", "read_timeout", "client", "transport", "parser", "reader", "status", "headers", "body", "events",
+        "skipped", "headers_done", "waiter", "complete", "closed", "failure", "last_data", "watchdog",
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, read_timeout: float, client: StreamClient) -> None:
         self.loop = loop
+        self.client = client
         self.read_timeout = read_timeout
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
@@ -157,20 +167,29 @@ class ReplyProtocol(asyncio.Protocol):
 
     # -- consumer side ------------------------------------------------------------
 
-    async def batches(self) -> AsyncIterator[list[Event]]:
-        """Events in the batches they arrived in, until the response ends."""
-        while True:
-            if self.events:
-                batch, self.events = self.events, []
-                yield batch
-                continue
+    async def next_batch(self) -> list[Event]:
+        """The events that arrived since the last call, waiting for one; `[]` once the response has ended.
+
+        A plain coroutine, not an async generator: the relay awaits it once
+        per upstream packet, and a generator (with the context managers it
+        needs) would cost a frame per open reply and a hop per token.
+        """
+        while not self.events:
             if self.failure is not None:
                 raise self.failure
             if self.complete:
-                return
+                return []
             self.waiter = self.loop.create_future()
-            await self.waiter
-            self.waiter = None
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        batch, self.events = self.events, []
+        return batch
+
+    def close(self) -> None:
+        """The reply is over for the relay: the connection goes back to the pool, or is closed."""
+        self.client.release(self)
 
 
 class StreamClient:
@@ -210,19 +229,20 @@ class StreamClient:
             protocol.transport.close()
         async with asyncio.timeout(self.connect_timeout):
             _, protocol = await loop.create_connection(
-                lambda: ReplyProtocol(loop, self.read_timeout), self.host, self.port,
+                lambda: ReplyProtocol(loop, self.read_timeout, self), self.host, self.port,
                 ssl=self.ssl, server_hostname=self.host if self.tls else None,
             )
         return protocol
 
-    @asynccontextmanager
-    async def open(self, path: str, body: bytes) -> AsyncIterator[ReplyProtocol]:
-        """A reply's connection once its status is known; errors before that raise ApiError."""
+    async def open(self, path: str, body: bytes) -> ReplyProtocol:
+        """A reply's connection once its status says it streams; errors before that raise ApiError.
+
+        The caller reads it with `next_batch()` and must `close()` it.
+        """
         try:
             protocol = await self._connection()
         except (OSError, TimeoutError) as exc:
             raise error_for_transport(exc) from exc
-        reusable = False
         try:
             try:
                 await protocol.start(self._request(path, body), SseReader(self.max_frame))
@@ -234,15 +254,32 @@ class StreamClient:
             content_type = protocol.headers.get(b"content-type", b"")
             if b"text/event-stream" not in content_type:
                 raise ApiError("upstream_error", "The chat service did not answer with a stream.")
-            yield protocol
-            reusable = protocol.complete and protocol.headers.get(b"connection", b"").lower() != b"close"
-        finally:
+        except BaseException:
             protocol.finish()
-            if reusable and not protocol.closed and len(self.idle) < MAX_IDLE:
-                protocol.reader = None
-                self.idle.append((protocol, asyncio.get_running_loop().time()))
-            elif protocol.transport is not None:
-                protocol.transport.close()
+            self._discard(protocol)
+            raise
+        return protocol
+
+    def release(self, protocol: ReplyProtocol) -> None:
+        """Keep a connection whose reply ended cleanly for the next reply; close any other."""
+        if protocol.reader is None:
+            return  # released already
+        protocol.finish()
+        if protocol.skipped:
+            log.warning("skipped %d malformed upstream frames", protocol.skipped)
+            protocol.skipped = 0
+        reusable = protocol.complete and protocol.headers.get(b"connection", b"").lower() != b"close"
+        if reusable and not protocol.closed and len(self.idle) < MAX_IDLE:
+            protocol.reader = None
+            self.idle.append((protocol, protocol.loop.time()))
+        else:
+            protocol.reader = None
+            self._discard(protocol)
+
+    @staticmethod
+    def _discard(protocol: ReplyProtocol) -> None:
+        if protocol.transport is not None:
+            protocol.transport.close()
 
     def close(self) -> None:
         for protocol, _ in self.idle:
