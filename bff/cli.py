@@ -425,7 +425,7 @@ def parser() -> argparse.ArgumentParser:
     qr.set_defaults(run=cmd_qr)
 
     bench = commands.add_parser(
-        "bench", help="measure the relay against the upstream alone, nginx and a naive relay")
+        "bench", help="measure the relay against the upstream alone, nginx, a bare ASGI relay and a naive one")
     bench.add_argument("--quick", action="store_true", help="the short form (what CI runs)")
     bench.add_argument("--json", action="store_true", help="print JSON")
     bench.add_argument("--scenario", default=None, metavar="NAMES",
@@ -437,7 +437,7 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--gap", type=float, default=None, metavar="S",
                        help="seconds between tokens (the bench's emulator only)")
     bench.add_argument("--upstream", default=None, metavar="URL",
-                       help="measure against your own upstream API instead of the emulator (no direct or naive path)")
+                       help="measure against your own upstream API instead of the emulator (no direct, asgi or naive path)")
     bench.add_argument("--api-key", default=None, metavar="KEY", help="the API key of --upstream")
     bench.add_argument("--profile", default="demo", metavar="ID",
                        help="the upstream profile replies come from (default demo)")
@@ -445,7 +445,7 @@ def parser() -> argparse.ArgumentParser:
                        help="repchat's worker processes (default 1); nginx gets as many, at least 2")
     bench.add_argument("--no-nginx", action="store_true", help="leave out the nginx path even when nginx is installed")
     bench.add_argument("--ready-timeout", type=float, default=30.0,
-                       help="seconds to wait for the servers (emulator, BFF, nginx, naive relay) to be ready (default 30)")
+                       help="seconds to wait for the servers (emulator, BFF, nginx, the asgi and naive relays) to be ready (default 30)")
     bench.set_defaults(run=cmd_bench)
 
     soak = commands.add_parser("soak", help="hold many visitors with injected faults; nothing may be lost")

@@ -33,24 +33,28 @@ def test_bench_quick_runs_all_paths_without_errors(capsys):
     assert report["setup"]["nginx"] is nginx
     for scenario in report["scenarios"]:
         paths = rows(scenario)
-        assert {"repchat", "naive"} <= set(paths)
+        assert {"repchat", "asgi", "naive"} <= set(paths)
         assert ("nginx" in paths) is nginx
         assert all(row["tokens"] > 0 for row in scenario["rows"])
-        assert all(not row["errors"] for path, row in paths.items() if path in ("repchat", "nginx"))
+        assert all(not row["errors"] for path, row in paths.items() if path in ("repchat", "nginx", "asgi"))
         assert paths["repchat"]["cpu_us_per_token"] > 0
         if nginx:
             # nginx is measured as master plus workers, and compared with repchat in the same run.
             assert paths["nginx"]["cpu_us_per_token"] >= 0
             assert "repchat_over_nginx_cpu_us_per_token" in scenario["summary"] or not paths["nginx"]["cpu_us_per_token"]
+            # The ASGI floor is set against nginx, and repchat against the floor.
+            assert "asgi_over_nginx_cpu_us_per_token" in scenario["summary"] or not paths["nginx"]["cpu_us_per_token"]
+            assert "repchat_over_asgi_cpu_us_per_token" in scenario["summary"]
     held = next(scenario for scenario in report["scenarios"] if scenario["name"] == "held")
     if nginx:
         assert "repchat_over_nginx_kib_per_held_stream" in held["summary"]
+        assert "asgi_over_nginx_kib_per_held_stream" in held["summary"]
         assert "proxy_buffering off;" in report["setup"]["nginx_config"]
         assert f"worker_processes {report['setup']['nginx_workers']};" in report["setup"]["nginx_config"]
 
 
 def test_bench_against_an_operators_own_upstream():
-    """A separately started emulator stands in for the operator's upstream: no direct or naive path then."""
+    """A separately started emulator stands in for the operator's upstream: no direct, asgi or naive path then."""
     with emulator_process(gap=0.01) as upstream:
         report = bench("--upstream", upstream, "--api-key", KEY, "--scenario", "latency,burst",
                        "--streams", "6", "--tokens", "5", "--workers", "2")

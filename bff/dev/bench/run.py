@@ -2,7 +2,9 @@
 
 Paths: `direct` (the client talks to the emulator), `repchat` (through the
 BFF), `nginx` (through nginx with buffering off, when nginx is installed: the
-operator's baseline) and `naive` (through a minimal Starlette + httpx relay).
+operator's baseline), `asgi` (a bare ASGI app on uvicorn that copies bytes:
+the floor of any relay on repchat's server) and `naive` (through a minimal
+Starlette + httpx relay).
 Each server runs in its own processes on loopback, so their CPU seconds and
 memory come from /proc (a server's whole process tree: nginx's master and
 workers, uvicorn's supervisor and workers).
@@ -43,7 +45,7 @@ class Scenario:
     streams: int
     tokens: int
     gap: float
-    paths: tuple[str, ...] = ("direct", "repchat", "nginx", "naive")
+    paths: tuple[str, ...] = ("direct", "repchat", "nginx", "asgi", "naive")
     memory: bool = False  # measure memory per held stream at the plateau
     stagger: bool = True  # spread the starts over one reply's length: a steady number of open streams
     note: str = ""
@@ -54,14 +56,14 @@ FULL = [
     Scenario("load", 500, 150, 0.02, note="500 open streams, 20 ms per token (25,000 tokens/s offered)"),
     Scenario("throughput", 100, 400, 0.0, stagger=False,
              note="100 streams, no delay between tokens: the most each path relays"),
-    Scenario("held", 5000, 15, 1.0, ("repchat", "nginx", "naive"), memory=True,
+    Scenario("held", 5000, 15, 1.0, ("repchat", "nginx", "asgi", "naive"), memory=True,
              note="5,000 open streams, 1 token per second"),
     Scenario("burst", 2000, 20, 0.02, stagger=False, note="2,000 streams opened at once"),
 ]
 QUICK = [
     Scenario("latency", 50, 100, 0.02, note="50 open streams, 20 ms per token"),
     Scenario("throughput", 40, 150, 0.0, stagger=False, note="40 streams, no delay between tokens"),
-    Scenario("held", 300, 6, 1.0, ("repchat", "nginx", "naive"), memory=True,
+    Scenario("held", 300, 6, 1.0, ("repchat", "nginx", "asgi", "naive"), memory=True,
              note="300 open streams, 1 token per second"),
     Scenario("burst", 200, 10, 0.02, stagger=False, note="200 streams opened at once"),
 ]
@@ -110,7 +112,7 @@ def scenarios_for(options: Options) -> list[Scenario]:
             scenario = replace(scenario, note=f"{scenario.streams} streams {how}, {scenario.tokens} tokens "
                                               f"{scenario.gap * 1000:g} ms apart (your figures)")
         paths = tuple(path for path in scenario.paths
-                      if not (options.external and path in ("direct", "naive")))
+                      if not (options.external and path in ("direct", "asgi", "naive")))
         if "repchat" not in paths:
             paths = ("repchat", *paths)
         out.append(replace(scenario, paths=paths))
@@ -164,6 +166,10 @@ def start_stack(options: Options, ready_timeout: float = 30.0) -> Stack:
             stack.servers["nginx"] = server
             stack.scratch.append(work)
         if not stack.external:
+            stack.servers["asgi"] = spawn(
+                "bare ASGI relay", ["bff.dev.bench.floor"], "/ready",
+                env={**clean_env(), "FLOOR_UPSTREAM": stack.upstream, "FLOOR_API_KEY": stack.key},
+            )
             stack.servers["naive"] = spawn(
                 "naive relay", ["bff.dev.bench.naive"], "/ready",
                 env={**clean_env(), "NAIVE_UPSTREAM": stack.upstream, "NAIVE_API_KEY": stack.key},
@@ -224,8 +230,8 @@ def request_for(stack: Stack, path: str, credential: str, scenario: Scenario) ->
     if path == "repchat":
         return http_request(HOST, stack.port("repchat"), "/v1/messages", body,
                             {"Origin": ORIGIN, "Authorization": f"Bearer {credential}"})
-    if path == "naive":
-        return http_request(HOST, stack.port("naive"), f"/relay/{credential}", body, {})
+    if path in ("asgi", "naive"):
+        return http_request(HOST, stack.port(path), f"/relay/{credential}", body, {})
     # direct and nginx send the upstream's own request; nginx adds the upstream's path prefix itself.
     prefix = urlsplit(stack.upstream).path.rstrip("/") if path == "direct" else ""
     return http_request(HOST, stack.port(path), f"{prefix}/api/v1/chat/sessions/{credential}/messages", body,
@@ -312,17 +318,23 @@ async def run_path(stack: Stack, path: str, scenario: Scenario, progress: Any) -
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """What repchat adds over direct, and its ratios to nginx (the operator's baseline) and the naive relay."""
+    """What repchat adds over direct, and its ratios to nginx (the operator's baseline), the ASGI floor and naive."""
     by_path = {row["path"]: row for row in rows}
     summary: dict[str, Any] = {}
     direct = by_path.get("direct")
-    for path in ("repchat", "nginx", "naive"):
+    for path in ("repchat", "nginx", "asgi", "naive"):
         if direct is not None and path in by_path:
             summary[f"{path}_added_ttft_ms_p50"] = round(by_path[path]["ttft_ms_p50"] - direct["ttft_ms_p50"], 2)
     repchat = by_path.get("repchat")
     if repchat is not None and direct is not None and direct["ttft_ms_p50"] > 0:
         summary["repchat_over_direct_ttft_ms_p50"] = round(repchat["ttft_ms_p50"] / direct["ttft_ms_p50"], 2)
-    for baseline in ("nginx", "naive"):
+    floor, nginx = by_path.get("asgi"), by_path.get("nginx")
+    if floor is not None and nginx is not None:
+        # How far above nginx a relay on uvicorn starts before it does any work.
+        for key in ("cpu_us_per_token", "kib_per_held_stream"):
+            if key in floor and nginx.get(key):
+                summary[f"asgi_over_nginx_{key}"] = round(floor[key] / nginx[key], 2)
+    for baseline in ("nginx", "asgi", "naive"):
         other = by_path.get(baseline)
         if repchat is None or other is None:
             continue
