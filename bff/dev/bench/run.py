@@ -1,4 +1,4 @@
-"""Run the benchmark: up to four paths side by side against one upstream, one load client.
+"""Run the benchmark: up to five paths side by side against one upstream, one load client.
 
 Paths: `direct` (the client talks to the emulator), `repchat` (through the
 BFF), `nginx` (through nginx with buffering off, when nginx is installed: the
@@ -140,7 +140,7 @@ class Stack:
 
 
 def start_stack(options: Options, ready_timeout: float = 30.0) -> Stack:
-    """The upstream (the emulator, unless the operator's), the BFF, nginx and the naive relay; all ready."""
+    """The upstream (the emulator, unless the operator's), the BFF, nginx and the asgi and naive relays; all ready."""
     if options.external:
         assert options.upstream is not None
         stack = Stack(options.api_key, options.upstream.rstrip("/"), options.profile, external=True)
@@ -355,7 +355,7 @@ async def bench(stack: Stack, scenarios: list[Scenario], progress: Any) -> dict[
             rows = []
             for path in scenario.paths:
                 if path not in stack.servers:
-                    continue  # nginx is not installed, or an operator's upstream has no direct or naive path
+                    continue  # nginx is not installed, or an operator's upstream has no direct, asgi or naive path
                 rows.append(await run_path(stack, path, scenario, progress))
                 await asyncio.sleep(1)  # let each process settle between runs
             report["scenarios"].append({
