@@ -31,7 +31,6 @@ from ..upstream.events import Event
 log = logging.getLogger("repchat.streams")
 
 
-
 class Source(Protocol):
     """An upstream reply, open: its events batch by batch, `[]` at its end; `close()` once read."""
 
