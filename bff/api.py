@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from functools import partial
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -122,6 +123,7 @@ class ChatApi:
         self.limits = limits or RateLimits(settings)
         self._misconfigured = Once(log)
         self.identities = IdentityVerifier(settings.identity_secrets)
+        self._navigate_origins = frozenset(settings.navigate_origins)
         self.webhooks = webhooks
 
     def routes(self) -> list[Route]:
@@ -167,8 +169,8 @@ class ChatApi:
         Not every allowed origin: a reply on one site must not send its visitor to another site that
         shares this BFF.
         """
-        extra = set(self.settings.navigate_origins)
-        return lambda origin: origin == visitor.origin or origin in extra
+        own, extra = visitor.origin, self._navigate_origins
+        return lambda origin: origin == own or origin in extra
 
     async def create_session(self, request: Request) -> Response:
         origin = self._allowed_origin(request)
@@ -300,7 +302,7 @@ class ChatApi:
         if not request.headers.get("last-event-id"):
             body = self._message_body(await read_json(request, self.settings.max_body_bytes), visitor.identity)
         path = f"/chat/sessions/{visitor.session_id}/messages"
-        reply = Reply(self._navigable(visitor), sign=lambda command: self.issuer.command_id(visitor.session_id, command))
+        reply = Reply(self._navigable(visitor), sign=partial(self.issuer.command_id, visitor.session_id))
         return await self._reply(request, visitor, path, body, reply)
 
     async def compact(self, request: Request) -> EventStreamResponse:

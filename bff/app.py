@@ -34,7 +34,7 @@ from .stream.mirror import Shared
 from .shutdown import on_stop_signals
 from .settings import Settings, load_settings
 from .stream.buffer import StreamHub
-from .stream.response import SERVER_SEND
+from .stream.response import FOLLOW, SERVER_SEND
 from .visitor_tokens import TokenIssuer
 from .upstream import Upstream
 
@@ -52,9 +52,12 @@ class App(Starlette):
     Each middleware wraps `send` in a function of its own, so every token
     would cost one call per layer after the response start (which is all
     those wrappers look at). With only the BFF's own middleware installed,
-    the event stream sends its body frames straight to the server's `send`
-    (`SERVER_SEND` in the scope); once an embedder adds a middleware, which
-    may hold the start until the first body, every frame goes through it.
+    the event stream sends its start through them and then leaves the rest
+    (`FOLLOW` in the scope) for this call to run with the server's own `send`
+    (`SERVER_SEND`), once the stack has returned: neither the wrappers nor
+    the stack's coroutines stay with an open stream. Once an embedder adds a
+    middleware, which may hold the start until the first body, the whole
+    stream runs inside the stack and every frame goes through it.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -65,6 +68,9 @@ class App(Starlette):
         if len(self.user_middleware) == self.own_middleware:
             scope[SERVER_SEND] = send
         await super().__call__(scope, receive, send)
+        follow = scope.get(FOLLOW)
+        if follow is not None:
+            await follow()
 
 
 def create_app(settings: Settings) -> Starlette:

@@ -95,8 +95,8 @@ class ReplyStream:
     """One reply, read from upstream by a task of its own, buffered for resume, handed to its reader."""
 
     __slots__ = (
-        "hub", "id", "session_id", "frames", "size", "done", "sink", "loop", "interrupting", "timed_out", "opened",
-        "_timer", "_deadline", "reply", "keys", "started", "task",
+        "hub", "id", "session_id", "frames", "size", "done", "sink", "loop", "interrupting", "opened", "_timer",
+        "reply", "keys", "started", "task",
     )
 
     def __init__(self, hub: StreamHub, session_id: str, opener: Opener, reply: Reply) -> None:
@@ -109,10 +109,8 @@ class ReplyStream:
         self.sink: Attachment | None = None
         self.loop = asyncio.get_running_loop()
         self.interrupting = False
-        self.timed_out = False
         self.opened: asyncio.Future[None] = self.loop.create_future()
         self._timer: asyncio.TimerHandle | None = None
-        self._deadline: asyncio.TimerHandle | None = None
         self.reply = reply
         self.keys: list[str] = []  # what this reply counts against (see StreamHub.in_flight)
         self.started = self.loop.time()
@@ -126,7 +124,6 @@ class ReplyStream:
             source = await opener()
             del opener  # it holds the request's body (page context and all) for no further use
             self.opened.set_result(None)
-            self._deadline = self.loop.call_later(self.hub.max_duration, self._too_long)
             while not reply.finished:
                 batch = await source.next_batch()
                 if batch:
@@ -148,27 +145,16 @@ class ReplyStream:
             if item is not None:
                 await self._push(self._encode([item]))
         except asyncio.CancelledError:
-            if self.timed_out:
-                self.task.uncancel()
-                await self._push([self._error(error_event("stream_timeout"))])
             # Stopped, or nobody came back in time: the upstream request is closed by now.
             # Still end with an error, so a reader who comes back (here or elsewhere) learns it ended.
-            elif self.opened.done() and not self.reply.finished:
+            if self.opened.done() and not self.reply.finished:
                 await self._push([self._error(SHUTTING_DOWN if self.interrupting else INTERRUPTED)])
         finally:
             if source is not None:
                 source.close()
-            if self._deadline is not None:
-                self._deadline.cancel()
             if not self.opened.done():
                 self.opened.set_exception(ApiError("upstream_error"))
             self._finish()
-
-    def _too_long(self) -> None:
-        """The reply ran past `max_duration`: end it with `stream_timeout`."""
-        if not self.task.done():
-            self.timed_out = True
-            self.task.cancel()
 
     def _encode(self, batch: list[BrowserEvent]) -> list[bytes]:
         """Frames with ids `<reply>.<n>`, n counting every frame of this reply from 1 (a follower adds one more)."""

@@ -10,16 +10,20 @@ Everything about the connection itself is decided here, in one place:
   reconnect (buffer.py) or is cancelled;
 - the slow-reader rule: a reader that takes no frame for `send_timeout`
   seconds is let go (the reply keeps buffering for a reconnect).
-The reply itself is read from upstream by its `ReplyStream`, not here. Every
-message goes through the `send` the middleware stack handed us (a middleware
-may hold the start until the first body). One watchdog timer per connection
-replaces a timeout per frame: frames are the hot path of every relayed token.
+The reply itself is read from upstream by its `ReplyStream`, not here. The
+start goes through the `send` the middleware stack handed us; with only the
+BFF's own middleware the rest follows from `app.App`, with the server's own
+`send`, and with an embedder's middleware (which may hold the start until the
+first body) every frame goes through the stack. One watchdog timer per
+connection replaces a timeout per frame: frames are the hot path of every
+relayed token.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from starlette.types import Message, Receive, Scope, Send
 
@@ -29,6 +33,7 @@ from .buffer import Attachment, Readable
 log = logging.getLogger("repchat.stream")
 
 SERVER_SEND = "repchat.server_send"  # scope key: the server's own `send`, when no foreign middleware sits between (app.App)
+FOLLOW = "repchat.follow"  # scope key: the rest of an event stream, for app.App to run once the framework has returned
 
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -38,6 +43,10 @@ HEADERS = [
 
 
 class EventStreamResponse:
+    """One browser connection's event stream; its state lives in slots, not closures (thousands are open)."""
+
+    __slots__ = ("stream", "after", "heartbeat", "send_timeout", "send", "attachment", "last_ping", "timer")
+
     def __init__(
         self, stream: Readable, after: int = 0, *, heartbeat: float = 15.0, send_timeout: float = 30.0
     ) -> None:
@@ -45,61 +54,84 @@ class EventStreamResponse:
         self.after = after
         self.heartbeat = heartbeat
         self.send_timeout = send_timeout
+        self.send: Send | None = None  # what frames go through once the start has passed
+        self.attachment: Attachment | None = None
+        self.last_ping = 0.0
+        self.timer: asyncio.TimerHandle | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # The stream runs in the server's own task for this request, which also
-        # waits for the browser to leave (`Attachment.wait`): no second task per
-        # connection, which matters at thousands of open streams.
-        await self._stream(receive, send, scope.get(SERVER_SEND, send))
+        direct = scope.get(SERVER_SEND)
+        if direct is None:
+            # An embedder's middleware sits between: it sees the start and every frame.
+            if await self._open(send):
+                await self._follow(receive, send)
+            return
+        # Only the BFF's own middleware sits between, and it looks at the start
+        # alone. The start goes through it; the rest of the stream is left to
+        # `App` (`FOLLOW`), once the framework's stack of coroutines has unwound:
+        # held for a stream's whole life, they cost 2 KiB per open stream.
+        if await self._open(send):
+            scope[FOLLOW] = partial(self._follow, receive, direct)
 
     async def _send(self, send: Send, message: Message) -> None:
         async with asyncio.timeout(self.send_timeout):
             await send(message)
 
-    async def _stream(self, receive: Receive, send: Send, body_send: Send) -> None:
-        """`send` takes the start and everything rare; `body_send` the live frames, once the start has passed."""
-        loop = asyncio.get_running_loop()
-
-        async def timed(frame: bytes) -> None:
-            await self._send(send, {"type": "http.response.body", "body": frame, "more_body": True})
-
-        async def live(frame: bytes) -> None:
-            await body_send({"type": "http.response.body", "body": frame, "more_body": True})
-
-        async def ping() -> None:
-            try:
-                await timed(PING)
-            except TimeoutError:
-                pass  # the watchdog lets the reader go
-
-        attachment: Attachment | None = None
-        tick = min(self.heartbeat, self.send_timeout / 2)
-        last_ping = loop.time()
-        timer: asyncio.TimerHandle | None = None
-
-        def watch() -> None:
-            nonlocal timer, last_ping
-            now = loop.time()
-            if attachment is not None and attachment.since and now - attachment.since > self.send_timeout:
-                log.warning("a reader took no frame for %.0f s; letting it go", self.send_timeout)
-                self.stream.stall(attachment)
-                return
-            if now - last_ping >= self.heartbeat:
-                last_ping = now
-                asyncio.ensure_future(ping())
-            timer = loop.call_later(tick, watch)
-
+    async def _open(self, send: Send) -> bool:
+        """The response's start and the opener comment; False when the browser took neither in time."""
         try:
             await self._send(send, {"type": "http.response.start", "status": 200, "headers": HEADERS})
-            await timed(OPEN)
-            timer = loop.call_later(tick, watch)
-            attachment = await self.stream.attach(self.after, live, timed)
-            if await attachment.wait(receive):
+            await self._send(send, {"type": "http.response.body", "body": OPEN, "more_body": True})
+        except TimeoutError:
+            log.warning("a reader stopped reading for %.0f s; its stream was closed", self.send_timeout)
+            return False
+        return True
+
+    async def _follow(self, receive: Receive, send: Send) -> None:
+        """Replay the reply, then follow it live, until it ends or the browser leaves."""
+        loop = asyncio.get_running_loop()
+        self.send, self.last_ping = send, loop.time()
+        try:
+            self.timer = loop.call_later(self._tick(), self._watch)
+            self.attachment = await self.stream.attach(self.after, self._live, self._timed)
+            if await self.attachment.wait(receive):
                 await self._send(send, {"type": "http.response.body", "body": b"", "more_body": False})
         except TimeoutError:
             log.warning("a reader stopped reading for %.0f s; its stream was closed", self.send_timeout)
         finally:
-            if timer is not None:
-                timer.cancel()
-            if attachment is not None:
-                self.stream.detach(attachment)
+            if self.timer is not None:
+                self.timer.cancel()
+            if self.attachment is not None:
+                self.stream.detach(self.attachment)
+
+    async def _timed(self, frame: bytes) -> None:
+        """A replayed frame or a ping: given up after `send_timeout`."""
+        assert self.send is not None
+        await self._send(self.send, {"type": "http.response.body", "body": frame, "more_body": True})
+
+    async def _live(self, frame: bytes) -> None:
+        """A live frame: no timeout of its own (the watchdog's job), as it is every relayed token's path."""
+        assert self.send is not None
+        await self.send({"type": "http.response.body", "body": frame, "more_body": True})
+
+    async def _ping(self) -> None:
+        try:
+            await self._timed(PING)
+        except TimeoutError:
+            pass  # the watchdog lets the reader go
+
+    def _tick(self) -> float:
+        return min(self.heartbeat, self.send_timeout / 2)
+
+    def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        attachment = self.attachment
+        if attachment is not None and attachment.since and now - attachment.since > self.send_timeout:
+            log.warning("a reader took no frame for %.0f s; letting it go", self.send_timeout)
+            self.stream.stall(attachment)
+            return
+        if now - self.last_ping >= self.heartbeat:
+            self.last_ping = now
+            asyncio.ensure_future(self._ping())
+        self.timer = loop.call_later(self._tick(), self._watch)

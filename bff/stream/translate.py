@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import error_event
 from ..ui_commands import OriginCheck, split_commands
 from ..sse import FrameTooLarge
-from ..upstream.errors import UpstreamClosed, UpstreamTimeout, failure_event, stream_error
+from ..upstream.errors import ReplyTooLong, UpstreamClosed, UpstreamTimeout, failure_event, stream_error
 from ..upstream.events import Event
 
 log = logging.getLogger("repchat.relay")
@@ -25,7 +25,7 @@ BrowserEvent = tuple[str, dict[str, Any]]
 
 INTERRUPTED = error_event("interrupted")
 # How reading an upstream reply can fail once it has started.
-FAILURES = (UpstreamClosed, UpstreamTimeout, FrameTooLarge, OSError)
+FAILURES = (UpstreamClosed, UpstreamTimeout, ReplyTooLong, FrameTooLarge, OSError)
 
 
 class Reply:

@@ -49,7 +49,7 @@ class Upstream:
         self._health_at = -math.inf
         self.streams = StreamClient(
             settings.upstream_url, settings.upstream_api_key, settings.connect_timeout,
-            settings.read_timeout, settings.max_frame_bytes,
+            settings.read_timeout, settings.max_frame_bytes, settings.max_stream_seconds,
         )
 
     async def aclose(self) -> None:

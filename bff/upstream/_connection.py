@@ -20,12 +20,14 @@ import httptools
 
 from ..errors import ApiError
 from ..sse import FrameTooLarge, SseReader
-from .errors import UpstreamClosed, UpstreamTimeout, error_for_status, error_for_transport
+from .errors import ReplyTooLong, UpstreamClosed, UpstreamTimeout, error_for_status, error_for_transport
 from .events import Event, Malformed, read_event
 
 log = logging.getLogger("repchat.upstream")
 
 MAX_IDLE = 64
+# The response headers the relay reads (errors.py reads the last two of a refusal).
+KEPT_HEADERS = frozenset((b"content-type", b"connection", b"retry-after", b"x-ratelimit-reset"))
 # Idle connections are dropped before the upstream's server would close them.
 # A request sent on a connection the server is closing at that moment fails
 # ("interrupted"), and a POST cannot be safely re-sent. Common servers close
@@ -42,7 +44,7 @@ class ReplyProtocol(asyncio.Protocol):
 
     __slots__ = (
         "loop", "read_timeout", "client", "transport", "parser", "reader", "status", "headers", "body", "events",
-        "skipped", "headers_done", "waiter", "complete", "closed", "failure", "last_data", "watchdog",
+        "skipped", "headers_done", "waiter", "complete", "closed", "failure", "last_data", "watchdog", "deadline",
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop, read_timeout: float, client: StreamClient) -> None:
@@ -63,11 +65,12 @@ class ReplyProtocol(asyncio.Protocol):
         self.closed = False
         self.failure: BaseException | None = None
         self.last_data = 0.0
+        self.deadline = 0.0  # when the reply must have ended (loop time)
         self.watchdog: asyncio.TimerHandle | None = None
 
     # -- request lifecycle ------------------------------------------------------
 
-    def start(self, request: bytes, reader: SseReader) -> asyncio.Future[None]:
+    def start(self, request: bytes, reader: SseReader, max_duration: float) -> asyncio.Future[None]:
         self.parser = httptools.HttpResponseParser(self)
         self.reader, self.status, self.headers, self.body = reader, 0, {}, bytearray()
         self.events, self.complete, self.failure = [], False, None
@@ -75,22 +78,29 @@ class ReplyProtocol(asyncio.Protocol):
         assert self.transport is not None
         self.transport.write(request)
         self.last_data = self.loop.time()
+        self.deadline = self.last_data + max_duration
         self._arm()
         return self.headers_done
 
     def _arm(self) -> None:
-        self.watchdog = self.loop.call_at(self.last_data + self.read_timeout, self._check_silence)
+        when = min(self.last_data + self.read_timeout, self.deadline)
+        self.watchdog = self.loop.call_at(when, self._check_silence)
 
     def _check_silence(self) -> None:
+        # One timer watches both the upstream's silence and the reply's length.
         # Re-armed from the last byte seen, so each chunk costs only a clock read.
         if self.complete or self.closed:
             return
-        if self.loop.time() - self.last_data >= self.read_timeout:
+        now = self.loop.time()
+        if now >= self.deadline:
+            self._fail(ReplyTooLong("the reply went on past max_stream_seconds"))
+        elif now - self.last_data >= self.read_timeout:
             self._fail(UpstreamTimeout("the upstream was silent past the read timeout"))
-            if self.transport is not None:
-                self.transport.abort()
         else:
             self._arm()
+            return
+        if self.transport is not None:
+            self.transport.abort()
 
     def _fail(self, exc: BaseException) -> None:
         if self.failure is None:
@@ -129,7 +139,9 @@ class ReplyProtocol(asyncio.Protocol):
     # -- httptools callbacks ----------------------------------------------------
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers[name.lower()] = value
+        name = name.lower()
+        if name in KEPT_HEADERS:  # the rest would be held for the reply's whole life, unread
+            self.headers[name] = value
 
     def on_headers_complete(self) -> None:
         self.status = self.parser.get_status_code()
@@ -196,7 +208,7 @@ class StreamClient:
     """Opens upstream replies on pooled keep-alive connections."""
 
     def __init__(self, base_url: str, api_key: str, connect_timeout: float, read_timeout: float,
-                 max_frame: int) -> None:
+                 max_frame: int, max_duration: float = 300.0) -> None:
         parts = urlsplit(base_url)
         self.tls = parts.scheme == "https"
         self.host = parts.hostname or "127.0.0.1"
@@ -207,6 +219,7 @@ class StreamClient:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.max_frame = max_frame
+        self.max_duration = max_duration  # the longest a reply may stream, whatever the upstream does
         self.ssl = ssl.create_default_context() if self.tls else None
         self.idle: list[tuple[ReplyProtocol, float]] = []  # with the loop time each became idle
 
@@ -245,8 +258,9 @@ class StreamClient:
             raise error_for_transport(exc) from exc
         try:
             try:
-                await protocol.start(self._request(path, body), SseReader(self.max_frame))
-            except (UpstreamClosed, UpstreamTimeout) as exc:
+                await protocol.start(self._request(path, body), SseReader(self.max_frame), self.max_duration)
+                protocol.headers_done = None  # answered; not kept for the reply's life
+            except (UpstreamClosed, UpstreamTimeout, ReplyTooLong) as exc:
                 raise error_for_transport(exc) from exc
             if protocol.status >= 400:
                 headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in protocol.headers.items()}

@@ -31,6 +31,10 @@ class UpstreamTimeout(TimeoutError):
     """The upstream was silent for longer than the read timeout."""
 
 
+class ReplyTooLong(TimeoutError):
+    """The reply went on past the longest a reply may stream (`max_stream_seconds`)."""
+
+
 MAX_DETAIL = 300
 
 def detail_of(body: bytes) -> str:
@@ -112,4 +116,7 @@ def failure_event(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, FrameTooLarge):
         log.warning("ended a reply: %s", exc)
         return error_event("frame_too_large")
+    if isinstance(exc, ReplyTooLong):
+        log.warning("ended a reply: %s", exc)
+        return error_event("stream_timeout")
     return error_for_transport(exc).as_event()
