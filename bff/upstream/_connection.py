@@ -84,9 +84,9 @@ class ReplyProtocol(asyncio.Protocol):
 
     def _arm(self) -> None:
         when = min(self.last_data + self.read_timeout, self.deadline)
-        self.watchdog = self.loop.call_at(when, self._check_silence)
+        self.watchdog = self.loop.call_at(when, self._check_time)
 
-    def _check_silence(self) -> None:
+    def _check_time(self) -> None:
         # One timer watches both the upstream's silence and the reply's length.
         # Re-armed from the last byte seen, so each chunk costs only a clock read.
         if self.complete or self.closed:
