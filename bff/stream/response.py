@@ -46,6 +46,7 @@ class EventStreamResponse:
     """One browser connection's event stream; its state lives in slots, not closures (thousands are open)."""
 
     __slots__ = ("stream", "after", "heartbeat", "send_timeout", "send", "attachment", "last_ping", "timer")
+    send: Send  # what frames go through once the start has passed; set by `_follow`, before any frame
 
     def __init__(
         self, stream: Readable, after: int = 0, *, heartbeat: float = 15.0, send_timeout: float = 30.0
@@ -54,23 +55,22 @@ class EventStreamResponse:
         self.after = after
         self.heartbeat = heartbeat
         self.send_timeout = send_timeout
-        self.send: Send | None = None  # what frames go through once the start has passed
         self.attachment: Attachment | None = None
         self.last_ping = 0.0
         self.timer: asyncio.TimerHandle | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not await self._open(send):
+            return
         direct = scope.get(SERVER_SEND)
         if direct is None:
-            # An embedder's middleware sits between: it sees the start and every frame.
-            if await self._open(send):
-                await self._follow(receive, send)
-            return
-        # Only the BFF's own middleware sits between, and it looks at the start
-        # alone. The start goes through it; the rest of the stream is left to
-        # `App` (`FOLLOW`), once the framework's stack of coroutines has unwound:
-        # held for a stream's whole life, they cost 2 KiB per open stream.
-        if await self._open(send):
+            # An embedder's middleware sits between: it sees every frame too.
+            await self._follow(receive, send)
+        else:
+            # Only the BFF's own middleware sits between, and it looks at the start
+            # alone. The rest of the stream is left to `App` (`FOLLOW`), once the
+            # framework's stack of coroutines has unwound: held for a stream's
+            # whole life, they cost 2 KiB per open stream.
             scope[FOLLOW] = partial(self._follow, receive, direct)
 
     async def _send(self, send: Send, message: Message) -> None:
@@ -106,12 +106,10 @@ class EventStreamResponse:
 
     async def _timed(self, frame: bytes) -> None:
         """A replayed frame or a ping: given up after `send_timeout`."""
-        assert self.send is not None
         await self._send(self.send, {"type": "http.response.body", "body": frame, "more_body": True})
 
     async def _live(self, frame: bytes) -> None:
         """A live frame: no timeout of its own (the watchdog's job), as it is every relayed token's path."""
-        assert self.send is not None
         await self.send({"type": "http.response.body", "body": frame, "more_body": True})
 
     async def _ping(self) -> None:

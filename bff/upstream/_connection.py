@@ -282,12 +282,11 @@ class StreamClient:
         if protocol.skipped:
             log.warning("skipped %d malformed upstream frames", protocol.skipped)
             protocol.skipped = 0
+        protocol.reader = None
         reusable = protocol.complete and protocol.headers.get(b"connection", b"").lower() != b"close"
         if reusable and not protocol.closed and len(self.idle) < MAX_IDLE:
-            protocol.reader = None
             self.idle.append((protocol, protocol.loop.time()))
         else:
-            protocol.reader = None
             self._discard(protocol)
 
     @staticmethod
