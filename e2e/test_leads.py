@@ -119,7 +119,7 @@ def test_a_visitor_on_the_demo_site_leaves_details_and_rates_an_answer(desktop: 
     assert (saved["name"], saved["phone"], saved["notes"]) == (ADA["name"], ADA["phone"], ADA["note"])
     for value in ADA.values():
         assert value not in stored(page), "nothing typed into the card stays in the browser"
-    [lead] = [e for e in leads.receiver.wait_for("lead.captured") if e["data"]["email"] == ADA["email"]]
+    [lead] = leads.receiver.wait_for("lead.captured", where=lambda e: e["data"]["email"] == ADA["email"])
     assert lead["data"]["source"] == "web"
 
     ask(page, "Do you have an API?")
@@ -130,7 +130,7 @@ def test_a_visitor_on_the_demo_site_leaves_details_and_rates_an_answer(desktop: 
     why.get_by_role("button", name="Send feedback").click()
     expect(rating.get_by_role("status")).to_have_text("Thanks for your feedback.")
     expect(rating.get_by_role("button", name="Not helpful")).to_have_attribute("aria-pressed", "true")
-    given = [e for e in leads.receiver.wait_for("feedback.given") if e["data"]["comment"] == "No example in Python"]
+    given = leads.receiver.wait_for("feedback.given", where=lambda e: e["data"]["comment"] == "No example in Python")
     assert len(given) == 1 and given[0]["data"]["rating"] == "down" and given[0]["data"]["messageId"].startswith("msg_")
     assert all(entry["valid"] for entry in leads.receiver.received)
 
@@ -170,7 +170,7 @@ def test_on_a_landing_page_the_card_takes_details_and_failures_keep_what_was_typ
     expect(card(page)).to_have_count(0)
     [saved] = contacts(leads.emulator, lead["email"])
     assert (saved["source"], saved["campaign"], saved["tosConsent"]) == ("qr_scan", "expo-7", True)
-    [event] = [e for e in leads.receiver.wait_for("lead.captured") if e["data"]["email"] == lead["email"]]
+    [event] = leads.receiver.wait_for("lead.captured", where=lambda e: e["data"]["email"] == lead["email"])
     assert (event["data"]["source"], event["data"]["campaign"]) == ("qr_scan", "expo-7")
 
 

@@ -11,6 +11,7 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,11 +67,19 @@ class Receiver:
                     seen.setdefault(entry["body"]["id"], entry["body"])
         return list(seen.values())
 
-    def wait_for(self, event: str, count: int = 1, timeout: float = 20.0) -> list[dict[str, Any]]:
+    def wait_for(
+        self, event: str, count: int = 1, timeout: float = 20.0, where: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The deliveries of `event` (those `where` accepts) once `count` of them have arrived.
+
+        A receiver shared by several tests already holds earlier tests' events:
+        `where` waits for this test's own, not for any.
+        """
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.delivered(event)
+        while True:
+            found = [body for body in self.delivered(event) if where is None or where(body)]
             if len(found) >= count:
                 return found
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"{event}: {len(found)} of {count} arrived; got {self.received}")
             time.sleep(0.02)
-        raise AssertionError(f"{event}: {len(self.delivered(event))} of {count} arrived; got {self.received}")
